@@ -1,0 +1,43 @@
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from livingmap.areas.importers.boundaries import BoundaryImporter
+from livingmap.areas.models import AreaLevel
+from livingmap.core.commands import ImportCommand
+from livingmap.core.importing import OGL, DatasetInfo
+
+
+class Command(ImportCommand):
+    help = (
+        "Import areas from a GeoJSON FeatureCollection in WGS84 (longitude/latitude). "
+        "Statutory areas need a GSS code property; neighbourhoods need only a name. "
+        "Example: livingmap import_boundaries wards.geojson --level ward --vintage 2023 --commit"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="GeoJSON file")
+        parser.add_argument("--level", required=True, choices=AreaLevel.values)
+        parser.add_argument("--vintage", required=True, type=int, help="boundary year, e.g. 2021")
+        parser.add_argument("--code-property", default="area_code", help="default: area_code")
+        parser.add_argument("--name-property", default="area_name", help="default: area_name")
+        parser.add_argument("--description-property", default="")
+        parser.add_argument("--dataset-name", default="", help="what to call this boundary set")
+        parser.add_argument("--licence", default=OGL["licence"])
+        super().add_arguments(parser)
+
+    def get_importer(self, options: dict[str, Any]) -> BoundaryImporter:
+        name = (
+            options["dataset_name"]
+            or f"{AreaLevel(options['level']).label} boundaries {options['vintage']}"
+        )
+        slug = f"boundaries-{options['level']}-{options['vintage']}"
+        return BoundaryImporter(
+            options["file"],
+            level=options["level"],
+            vintage=options["vintage"],
+            code_property=options["code_property"],
+            name_property=options["name_property"],
+            description_property=options["description_property"],
+            dataset=DatasetInfo(slug=slug, name=name, licence=options["licence"]),
+        )

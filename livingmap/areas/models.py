@@ -1,0 +1,214 @@
+"""Areas: statutory geography keyed by ONS GSS code, the neighbourhoods residents recognise,
+postcodes, and indicators of need with their provenance."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+
+from livingmap.core.models import Dataset
+
+
+class AreaLevel(models.TextChoices):
+    LOCAL_AUTHORITY = "lad", "Local authority"
+    WARD = "ward", "Ward"
+    MSOA = "msoa", "Middle layer super output area (MSOA)"
+    LSOA = "lsoa", "Lower layer super output area (LSOA)"
+    OUTPUT_AREA = "oa", "Output area"
+    NEIGHBOURHOOD = "neighbourhood", "Neighbourhood"
+
+
+STATUTORY_LEVELS = [level for level in AreaLevel if level != AreaLevel.NEIGHBOURHOOD]
+
+
+class AreaQuerySet(models.QuerySet):
+    def statutory(self) -> AreaQuerySet:
+        return self.exclude(level=AreaLevel.NEIGHBOURHOOD)
+
+    def neighbourhoods(self) -> AreaQuerySet:
+        return self.filter(level=AreaLevel.NEIGHBOURHOOD)
+
+    def current(self) -> AreaQuerySet:
+        return self.filter(is_current=True)
+
+    def containing_bbox(self, lon: float, lat: float) -> AreaQuerySet:
+        """Areas whose bounding box holds the point: the indexed first step of a lookup."""
+        return self.filter(min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat)
+
+
+class Area(models.Model):
+    """A statutory area (ward, LSOA, …) of one boundary vintage, or a neighbourhood.
+
+    Neighbourhoods are areas too, so that assets are assigned to them, and looked up, the same way;
+    they have no GSS code, a name residents use, and say where they came from (`origin`).
+    """
+
+    class Origin(models.TextChoices):
+        STATUTORY = "statutory", "Statutory boundary"
+        IMPORTED = "imported", "Imported boundary"
+        BUILT = "built", "Built from statutory areas"
+        DRAWN = "drawn", "Drawn (uploaded GeoJSON)"
+
+    level = models.CharField(max_length=20, choices=AreaLevel.choices)
+    gss_code = models.CharField("GSS code", max_length=9, blank=True)
+    vintage = models.PositiveSmallIntegerField(help_text="Year of the boundary set, e.g. 2021.")
+    is_current = models.BooleanField(
+        default=True, help_text="The newest vintage of its level; assets are shown against it."
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.STATUTORY)
+    source = models.ForeignKey(Dataset, null=True, blank=True, on_delete=models.SET_NULL)
+    geometry = models.JSONField(help_text="GeoJSON geometry in WGS84 (longitude, latitude).")
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+    point_lon = models.FloatField(help_text="A point inside the area, for labels.")
+    point_lat = models.FloatField()
+    land_area_m2 = models.FloatField(null=True, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    components = models.ManyToManyField(
+        "self",
+        through="AreaComponent",
+        through_fields=("neighbourhood", "component"),
+        symmetrical=False,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["level", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "gss_code", "vintage"],
+                condition=~models.Q(gss_code=""),
+                name="area_unique_code_per_vintage",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["gss_code"]),
+            models.Index(fields=["level", "is_current", "name"]),
+            models.Index(fields=["min_lon", "max_lon", "min_lat", "max_lat"]),
+        ]
+
+    def __str__(self) -> str:
+        if self.gss_code:
+            return f"{self.name} ({self.gss_code}, {self.vintage})"
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        if self.is_neighbourhood:
+            return reverse("neighbourhood", kwargs={"slug": self.slug})
+        return reverse("area", kwargs={"slug": self.slug})
+
+    @property
+    def is_neighbourhood(self) -> bool:
+        return self.level == AreaLevel.NEIGHBOURHOOD
+
+
+class Neighbourhood(Area):
+    """Neighbourhoods only (a proxy, for the admin and for code that means 'neighbourhood')."""
+
+    class Meta:
+        proxy = True
+        ordering = ["name"]
+
+
+class AreaComponent(models.Model):
+    """How much of a statutory area lies in a neighbourhood (share of its land, 0–1).
+
+    Worked out when a neighbourhood is saved; used to roll indicators up to neighbourhoods.
+    """
+
+    neighbourhood = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    component = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="in_neighbourhoods")
+    share = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["neighbourhood", "component"], name="unique_component")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component} in {self.neighbourhood} ({self.share:.0%})"
+
+
+class Postcode(models.Model):
+    """A postcode's point and the statutory areas it lies in (ONSPD-style)."""
+
+    postcode = models.CharField(max_length=8, unique=True, help_text="Normalised: 'M15 4AB'.")
+    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    oa_code = models.CharField(max_length=9, blank=True)
+    lsoa_code = models.CharField(max_length=9, blank=True)
+    msoa_code = models.CharField(max_length=9, blank=True)
+    ward_code = models.CharField(max_length=9, blank=True)
+    lad_code = models.CharField(max_length=9, blank=True)
+    terminated = models.BooleanField(default=False)
+    source = models.ForeignKey(Dataset, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["postcode"]
+
+    def __str__(self) -> str:
+        return self.postcode
+
+    @property
+    def codes(self) -> list[str]:
+        fields = (self.oa_code, self.lsoa_code, self.msoa_code, self.ward_code, self.lad_code)
+        return [c for c in fields if c]
+
+
+class Indicator(models.Model):
+    """A measure of need or population, with where it came from and how to roll it up."""
+
+    class Rollup(models.TextChoices):
+        SUM = "sum", "Sum over the neighbourhood's areas (counts, e.g. population)"
+        RANK = (
+            "population_weighted_rank",
+            ("Population-weighted average of area ranks (MHCLG's 'average rank' measure)"),
+        )
+        DECILE = (
+            "decile_distribution",
+            ("Share of residents living in areas of each decile (deciles are never averaged)"),
+        )
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    unit = models.CharField(max_length=50, help_text="e.g. people, rank (1 = most deprived)")
+    source = models.ForeignKey(Dataset, on_delete=models.PROTECT)
+    release = models.CharField(max_length=100)
+    rollup = models.CharField(max_length=40, choices=Rollup.choices)
+    lower_is_more_deprived = models.BooleanField(default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndicatorValue(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="indicator_values")
+    value = models.FloatField()
+    note = models.CharField(
+        max_length=200, blank=True, help_text="How a derived value was made, if it was."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "area"], name="one_value_per_area")
+        ]
+        indexes = [models.Index(fields=["area", "indicator"])]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.slug} {self.area}: {self.value:g}"

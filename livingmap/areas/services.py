@@ -1,0 +1,179 @@
+"""Writes for areas: boundaries, neighbourhoods, postcodes and indicator values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+import shapely
+from django.db import transaction
+from django.utils.text import slugify
+from pyproj import Geod
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+
+from livingmap.core.geo import GeometryError, bounds_of, geometry_from_geojson
+from livingmap.core.models import Dataset
+
+from .models import Area, AreaComponent, AreaLevel
+from .signals import boundaries_changed
+
+# Shares below this are slivers from generalised boundaries that do not really meet.
+MIN_COMPONENT_SHARE = 0.02
+
+
+@cache
+def _geod() -> Geod:
+    return Geod(ellps="WGS84")
+
+
+def geometry_fields(geom: BaseGeometry) -> dict[str, Any]:
+    """The stored, derived fields of an area's geometry: GeoJSON, bbox, label point, land area."""
+    if geom.geom_type not in {"Polygon", "MultiPolygon"}:
+        polygons = [g for g in getattr(geom, "geoms", []) if g.geom_type.endswith("Polygon")]
+        if not polygons:
+            raise GeometryError(f"an area must be a polygon, not a {geom.geom_type}")
+        geom = shapely.unary_union(polygons)
+    min_lon, min_lat, max_lon, max_lat = bounds_of(geom)
+    point = geom.representative_point()
+    area_m2, _ = _geod().geometry_area_perimeter(geom)
+    return {
+        # Through JSON, so that a stored geometry compares equal to a freshly computed one.
+        "geometry": json.loads(json.dumps(mapping(geom))),
+        "min_lon": min_lon,
+        "min_lat": min_lat,
+        "max_lon": max_lon,
+        "max_lat": max_lat,
+        "point_lon": point.x,
+        "point_lat": point.y,
+        "land_area_m2": abs(area_m2),
+    }
+
+
+def area_slug(*, level: str, name: str, gss_code: str = "", vintage: int | None = None) -> str:
+    if level == AreaLevel.NEIGHBOURHOOD:
+        return slugify(name)[:120] or "neighbourhood"
+    return f"{gss_code.lower()}-{vintage}" if gss_code else slugify(f"{level}-{name}-{vintage}")
+
+
+def upsert_area(
+    *,
+    level: str,
+    name: str,
+    geometry: dict[str, Any] | BaseGeometry,
+    vintage: int,
+    gss_code: str = "",
+    origin: str = Area.Origin.STATUTORY,
+    description: str = "",
+    source: Dataset | None = None,
+) -> tuple[Area, str]:
+    """Create or update one area; returns it and 'created', 'updated' or 'unchanged'."""
+    geom = geometry if isinstance(geometry, BaseGeometry) else geometry_from_geojson(geometry)
+    values: dict[str, Any] = {
+        "name": name,
+        "origin": origin,
+        "source": source,
+        **geometry_fields(geom),
+    }
+    if description:
+        values["description"] = description
+    if gss_code:
+        existing = Area.objects.filter(level=level, gss_code=gss_code, vintage=vintage).first()
+    else:
+        existing = Area.objects.filter(level=level, slug=area_slug(level=level, name=name)).first()
+    if existing is None:
+        slug = area_slug(level=level, name=name, gss_code=gss_code, vintage=vintage)
+        area = Area.objects.create(
+            level=level, gss_code=gss_code, vintage=vintage, slug=_unique_slug(slug), **values
+        )
+        return area, "created"
+    if source is None:
+        values.pop("source")
+    changed = [key for key, value in values.items() if getattr(existing, key) != value]
+    if not changed:
+        return existing, "unchanged"
+    for key in changed:
+        setattr(existing, key, values[key])
+    existing.vintage = vintage
+    existing.save()
+    return existing, "updated"
+
+
+def _unique_slug(slug: str) -> str:
+    candidate, n = slug, 2
+    while Area.objects.filter(slug=candidate).exists():
+        candidate, n = f"{slug}-{n}", n + 1
+    return candidate
+
+
+def mark_current_vintages(levels: Iterable[str]) -> None:
+    """The newest vintage of each statutory level is the current one."""
+    for level in set(levels):
+        if level == AreaLevel.NEIGHBOURHOOD:
+            continue
+        vintages = Area.objects.filter(level=level).order_by("-vintage")
+        newest = vintages.values_list("vintage", flat=True).first()
+        if newest is None:
+            continue
+        Area.objects.filter(level=level).exclude(vintage=newest).update(is_current=False)
+        Area.objects.filter(level=level, vintage=newest).update(is_current=True)
+
+
+@transaction.atomic
+def compute_components(neighbourhoods: Sequence[Area]) -> int:
+    """Store how much of each LSOA and ward (every vintage) lies in each neighbourhood."""
+    count = 0
+    for hood in neighbourhoods:
+        AreaComponent.objects.filter(neighbourhood=hood).delete()
+        hood_geom = geometry_from_geojson(hood.geometry)
+        shapely.prepare(hood_geom)
+        candidates = (
+            Area.objects.filter(level__in=[AreaLevel.LSOA, AreaLevel.WARD, AreaLevel.OUTPUT_AREA])
+            .filter(min_lon__lte=hood.max_lon, max_lon__gte=hood.min_lon)
+            .filter(min_lat__lte=hood.max_lat, max_lat__gte=hood.min_lat)
+            .only("id", "geometry")
+        )
+        rows = []
+        for area in candidates:
+            geom = geometry_from_geojson(area.geometry)
+            if not hood_geom.intersects(geom):
+                continue
+            share = hood_geom.intersection(geom).area / geom.area if geom.area else 0.0
+            if share >= MIN_COMPONENT_SHARE:
+                rows.append(AreaComponent(neighbourhood=hood, component=area, share=min(share, 1)))
+        AreaComponent.objects.bulk_create(rows)
+        count += len(rows)
+    return count
+
+
+def refresh_neighbourhood_components() -> int:
+    return compute_components(list(Area.objects.neighbourhoods()))
+
+
+def notify_boundaries_changed(areas: Sequence[Area]) -> None:
+    if areas:
+        boundaries_changed.send(sender=Area, areas=list(areas))
+
+
+@transaction.atomic
+def build_neighbourhood(
+    *, name: str, components: Sequence[Area], description: str = ""
+) -> tuple[Area, str]:
+    """A neighbourhood residents recognise, made from statutory areas (e.g. a few wards)."""
+    if not components:
+        raise ValueError("a neighbourhood needs at least one area")
+    geom = shapely.unary_union([geometry_from_geojson(a.geometry) for a in components])
+    vintage = max(a.vintage for a in components)
+    area, outcome = upsert_area(
+        level=AreaLevel.NEIGHBOURHOOD,
+        name=name,
+        geometry=geom,
+        vintage=vintage,
+        origin=Area.Origin.BUILT,
+        description=description,
+    )
+    compute_components([area])
+    notify_boundaries_changed([area])
+    return area, outcome

@@ -1,0 +1,115 @@
+"""The asset importer base: rows become AssetRecords in `transform`; loading is shared."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from livingmap.core.geo import GeometryError, check_in_uk, geometry_from_geojson
+from livingmap.core.importing import Importer, ImportReport, RowRejected
+from livingmap.core.text import clean_postcode, null_if_blank
+
+from ..services import AssetRecord, import_asset_records
+from ..taxonomy import ensure_taxonomy
+
+REGISTRY: dict[str, type[AssetImporter]] = {}
+T = TypeVar("T", bound=type["AssetImporter"])
+
+
+def register(cls: T) -> T:
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+class AssetImporter(Importer):
+    """Base for every asset layer. Subclasses write `transform(row, label) -> AssetRecord`.
+
+    Helpers below turn the usual messy open-data fields into clean values, raising RowRejected
+    with a reason where a row cannot be used.
+    """
+
+    def before(self, report: ImportReport) -> None:
+        ensure_taxonomy()
+
+    def load(self, records: list[tuple[str, Any]], report: ImportReport) -> None:
+        assert self.dataset_row is not None, "an asset importer must name its dataset"
+        import_asset_records(
+            dataset=self.dataset_row,
+            records=records,
+            report=report,
+            index=self.options.get("area_index"),
+        )
+
+    # -- helpers for transform ---------------------------------------------------------------
+    @staticmethod
+    def text(row: dict[str, Any], *keys: str) -> str:
+        """The first non-blank value among the keys ('NA' and friends count as blank)."""
+        for key in keys:
+            value = null_if_blank(row.get(key))
+            if value:
+                return " ".join(value.split())
+        return ""
+
+    @staticmethod
+    def required(row: dict[str, Any], key: str, what: str = "") -> str:
+        value = AssetImporter.text(row, key)
+        if not value:
+            raise RowRejected(f"no {what or key}")
+        return value
+
+    @staticmethod
+    def postcode(row: dict[str, Any], *keys: str) -> str:
+        return clean_postcode(AssetImporter.text(row, *keys))
+
+    @staticmethod
+    def point(
+        row: dict[str, Any], lon_key: str = "lon", lat_key: str = "lat"
+    ) -> tuple[float | None, float | None]:
+        """(lon, lat) from two columns, or (None, None) if blank; rejects nonsense values."""
+        lon_text, lat_text = AssetImporter.text(row, lon_key), AssetImporter.text(row, lat_key)
+        if not lon_text or not lat_text:
+            return None, None
+        try:
+            lon, lat = float(lon_text), float(lat_text)
+        except ValueError as exc:
+            raise RowRejected(f"coordinates '{lon_text}, {lat_text}' are not numbers") from exc
+        try:
+            check_in_uk(lon, lat)
+        except GeometryError as exc:
+            raise RowRejected(str(exc)) from exc
+        return lon, lat
+
+    @staticmethod
+    def geometry_point(row: dict[str, Any]) -> tuple[float | None, float | None, dict | None]:
+        """From a GeoJSON feature's geometry: (lon, lat, footprint) — a point, or a polygon's
+        inner point and the polygon itself as the footprint."""
+        data = row.get("geometry")
+        if not data:
+            return None, None, None
+        try:
+            geom = geometry_from_geojson(data)
+        except GeometryError as exc:
+            raise RowRejected(str(exc)) from exc
+        point = geom if geom.geom_type == "Point" else geom.representative_point()
+        try:
+            check_in_uk(point.x, point.y)
+        except GeometryError as exc:
+            raise RowRejected(str(exc)) from exc
+        footprint = data if geom.geom_type.endswith("Polygon") else None
+        return point.x, point.y, footprint
+
+    @staticmethod
+    def website(value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ""
+        if not value.startswith(("http://", "https://")):
+            value = "https://" + value.lstrip("/")
+        return value[:500]
+
+    @staticmethod
+    def email(value: str) -> str:
+        value = value.strip()
+        return value if "@" in value and " " not in value else ""
+
+
+__all__ = ["REGISTRY", "AssetImporter", "AssetRecord", "RowRejected", "register"]

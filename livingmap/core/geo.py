@@ -1,0 +1,114 @@
+"""Geography without GDAL: GeoJSON stored as data, shapely 2 for the geometry, done ahead of time.
+
+The rule (DESIGN.md): work out which areas a thing is in when it is saved or imported and store
+it; web requests only do indexed joins and bounded bounding-box queries.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+EARTH_RADIUS_M = 6_371_008.8
+# Assets are bucketed by latitude in cells of 0.01 degrees (about 1.1 km) so that a radius search
+# is a handful of index range scans (one per cell) on (lat_cell, lon), on SQLite and PostgreSQL alike.
+LAT_CELL_SIZE = 0.01
+# England lies within these bounds; points outside are almost always swapped or projected values.
+UK_BOUNDS = (-8.7, 49.8, 1.9, 60.9)
+
+
+class GeometryError(ValueError):
+    """A geometry that cannot be used (not GeoJSON, empty, or outside the UK)."""
+
+
+def lat_cell(lat: float | None) -> int | None:
+    return None if lat is None else math.floor(lat / LAT_CELL_SIZE)
+
+
+def geometry_from_geojson(data: dict[str, Any]) -> BaseGeometry:
+    """A valid shapely geometry from a GeoJSON geometry object, repaired if self-intersecting."""
+    try:
+        geom = shape(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GeometryError(f"not a GeoJSON geometry ({exc})") from exc
+    if geom.is_empty:
+        raise GeometryError("the geometry is empty")
+    if not geom.is_valid:
+        geom = shapely.make_valid(geom)
+    return geom
+
+
+def check_in_uk(lon: float, lat: float) -> None:
+    min_lon, min_lat, max_lon, max_lat = UK_BOUNDS
+    if not (min_lon <= lon <= max_lon and min_lat <= lat <= max_lat):
+        raise GeometryError(f"({lon}, {lat}) is not in the UK: are longitude and latitude swapped?")
+
+
+def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def haversine_many(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    """Distances in metres from one point to many, vectorised."""
+    p1, p2 = math.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+
+
+@dataclass(frozen=True)
+class BBox:
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    @classmethod
+    def around(cls, lon: float, lat: float, radius_m: float) -> BBox:
+        dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+        dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
+        return cls(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+
+    def lat_cells(self) -> list[int]:
+        return list(range(lat_cell(self.min_lat), lat_cell(self.max_lat) + 1))
+
+
+def bounds_of(geom: BaseGeometry) -> tuple[float, float, float, float]:
+    return tuple(float(v) for v in geom.bounds)  # type: ignore[return-value]
+
+
+class AreaIndex:
+    """An STRtree over area geometries: which areas contain which points, in bulk.
+
+    This is the same vectorised predicate query GeoPandas' `sjoin` runs, without building frames.
+    """
+
+    def __init__(self, keys: Sequence[Any], geometries: Sequence[BaseGeometry]) -> None:
+        self.keys = list(keys)
+        self.geometries = np.asarray(geometries, dtype=object)
+        shapely.prepare(self.geometries)
+        self.tree = shapely.STRtree(self.geometries)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def points_in(
+        self, lons: Iterable[float], lats: Iterable[float]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (point index, area position) for every area each point lies in or on."""
+        points = shapely.points(np.asarray(list(lons), float), np.asarray(list(lats), float))
+        return self.tree.query(points, predicate="intersects")
+
+    def geometries_in(self, geometries: Sequence[BaseGeometry]) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (geometry index, area position) for every area each geometry overlaps."""
+        return self.tree.query(np.asarray(geometries, dtype=object), predicate="intersects")

@@ -1,0 +1,316 @@
+"""One import framework for every data set.
+
+An importer names its data set (provenance), reads rows from a source, turns each row into a
+record in a per-row hook (`transform`, which may reject the row with a reason) and writes the
+records in bulk (`load`). The base class gives every importer the same behaviour:
+
+* a dry run unless `commit=True`: the whole import runs, then the transaction is rolled back, so the
+  report of a dry run says exactly what a commit would do;
+* one transaction: an error part-way leaves nothing behind;
+* an ImportEvent with the data-quality report (read / created / updated / unchanged / rejected
+  with reasons, and warnings such as rows without a usable location), kept even for dry runs;
+* progress on long work.
+
+To add an importer, subclass `Importer` (or a domain base such as the assets app's
+`AssetImporter`), set `name`, `dataset` and `source_format`, and write `transform`. See
+docs/importers.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Dataset, ImportEvent
+
+MAX_LISTED_PROBLEMS = 5000
+
+
+class SourceError(Exception):
+    """The source as a whole cannot be read (missing, not CSV/GeoJSON, columns missing)."""
+
+
+class RowRejected(Exception):
+    """This row cannot be imported; the message is the reason shown to the data officer."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    slug: str
+    name: str
+    licence: str
+    publisher: str = ""
+    licence_url: str = ""
+    attribution: str = ""
+    source_url: str = ""
+    release: str = ""
+
+    def get_or_create(self) -> Dataset:
+        values = {k: v for k, v in self.__dict__.items() if k != "slug"}
+        dataset, _ = Dataset.objects.update_or_create(slug=self.slug, defaults=values)
+        return dataset
+
+
+OGL = {
+    "licence": "Open Government Licence v3.0",
+    "licence_url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+}
+
+
+@dataclass
+class Problem:
+    row: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"row": self.row, "reason": self.reason}
+
+
+@dataclass
+class ImportReport:
+    importer: str
+    source: str
+    committed: bool = False
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    #: Rows that are not for this import (e.g. another sex's figures) and were passed over.
+    skipped: int = 0
+    rejected: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    error: str = ""
+    event_id: int | None = None
+
+    def reject(self, row: str, reason: str) -> None:
+        self.rejected.append(Problem(row, reason))
+
+    def warn(self, row: str, reason: str) -> None:
+        self.warnings.append(Problem(row, reason))
+
+    @property
+    def status(self) -> str:
+        if self.error:
+            return ImportEvent.Status.FAILED
+        return ImportEvent.Status.COMMITTED if self.committed else ImportEvent.Status.DRY_RUN
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "read": self.read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "rejected": len(self.rejected),
+            "warnings": len(self.warnings),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "importer": self.importer,
+            "source": self.source,
+            "status": str(self.status),
+            "error": self.error,
+            **self.counts(),
+            "rejected_rows": [p.as_dict() for p in self.rejected[:MAX_LISTED_PROBLEMS]],
+            "warning_rows": [p.as_dict() for p in self.warnings[:MAX_LISTED_PROBLEMS]],
+        }
+
+
+ProgressCallback = Callable[[int, int | None], None]
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+class Importer(ABC):
+    """Base of every importer. Subclasses set the class attributes and write `transform`."""
+
+    #: Short name used on the command line and in import history.
+    name: ClassVar[str]
+    #: One line for `--list` and help pages.
+    description: ClassVar[str] = ""
+    #: Provenance of what this importer loads.
+    dataset: ClassVar[DatasetInfo | None] = None
+    #: "csv" or "geojson"; or override `read_rows`.
+    source_format: ClassVar[str] = "csv"
+    #: Columns (CSV) or properties (GeoJSON) that must be present, or the source is refused.
+    required_columns: ClassVar[frozenset[str]] = frozenset()
+    #: Default file, relative to settings.LIVINGMAP_DATA_DIR, for the built-in data sets.
+    default_path: ClassVar[str] = ""
+
+    def __init__(self, source: str | Path | None = None, **options: Any) -> None:
+        if source is None:
+            from django.conf import settings
+
+            if not self.default_path:
+                raise SourceError(f"{self.name}: give the file to import")
+            source = Path(settings.LIVINGMAP_DATA_DIR) / self.default_path
+        self.source = Path(source)
+        self.options = options
+        self.dataset_row: Dataset | None = None
+
+    # -- reading ---------------------------------------------------------------------------
+    def read_rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield (row label, row) pairs. The label says where a problem is ("line 12")."""
+        if self.source_format == "csv":
+            yield from read_csv(self.source, self.required_columns)
+        elif self.source_format == "geojson":
+            yield from read_geojson_features(self.source, self.required_columns)
+        else:  # pragma: no cover - a programming error in a subclass
+            raise NotImplementedError(self.source_format)
+
+    def count_rows(self) -> int | None:
+        """Rows to expect, for the progress bar; None when unknown."""
+        return None
+
+    # -- per-row and bulk hooks ------------------------------------------------------------
+    @abstractmethod
+    def transform(self, row: dict[str, Any], label: str) -> Any:
+        """Turn one source row into a record; raise RowRejected(reason) to refuse it, or
+        return None to pass over a row that is not for this import (counted as skipped)."""
+
+    @abstractmethod
+    def load(self, records: list[tuple[str, Any]], report: ImportReport) -> None:
+        """Write the records (in bulk), counting created / updated / unchanged on the report."""
+
+    def before(self, report: ImportReport) -> None:  # noqa: B027 - optional hook
+        """Runs inside the transaction before the rows are read."""
+
+    def after(self, report: ImportReport) -> None:  # noqa: B027 - optional hook
+        """Runs inside the transaction after `load` (e.g. recomputing derived data)."""
+
+    # -- running ---------------------------------------------------------------------------
+    def run(
+        self, *, commit: bool = False, progress: ProgressCallback | None = None
+    ) -> ImportReport:
+        report = ImportReport(importer=self.name, source=str(self.source))
+        started = timezone.now()
+        try:
+            with transaction.atomic():
+                if self.dataset is not None:
+                    self.dataset_row = self.dataset.get_or_create()
+                self.before(report)
+                records: list[tuple[str, Any]] = []
+                total = self.count_rows()
+                for label, row in self.read_rows():
+                    report.read += 1
+                    try:
+                        record = self.transform(row, label)
+                    except RowRejected as exc:
+                        report.reject(label, str(exc))
+                        continue
+                    if record is None:
+                        report.skipped += 1
+                    else:
+                        records.append((label, record))
+                    if progress and report.read % 1000 == 0:
+                        progress(report.read, total)
+                if progress:
+                    progress(report.read, total)
+                self.load(records, report)
+                self.after(report)
+                if not commit:
+                    raise _DryRun
+            report.committed = True
+        except _DryRun:
+            report.committed = False
+        except SourceError as exc:
+            report.error = str(exc)
+        self._record_event(report, started)
+        return report
+
+    def _record_event(self, report: ImportReport, started: Any) -> None:
+        dataset = self.dataset_row if report.committed else None
+        if dataset is None and self.dataset is not None:
+            dataset = Dataset.objects.filter(slug=self.dataset.slug).first()
+        counts = report.counts()
+        event = ImportEvent.objects.create(
+            importer=self.name,
+            dataset=dataset,
+            source=str(self.source)[:500],
+            status=report.status,
+            started_at=started,
+            finished_at=timezone.now(),
+            read=counts["read"],
+            created=counts["created"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            rejected=counts["rejected"],
+            report=report.as_dict(),
+        )
+        report.event_id = event.pk
+
+
+def chunked(items: list[Any], size: int) -> Iterator[list[Any]]:
+    """Slices of a list, for IN queries that must stay under a database's parameter limit."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def read_csv(path: Path, required: frozenset[str] = frozenset()) -> Iterator[tuple[str, dict]]:
+    """Rows of a CSV file (UTF-8, with or without a byte-order mark) labelled by line number."""
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise SourceError(f"cannot open {path}: {exc.strerror}") from exc
+    with handle:
+        try:
+            reader = csv.DictReader(handle)
+            columns = set(reader.fieldnames or [])
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise SourceError(f"{path.name} is not a readable CSV file ({exc})") from exc
+        if not columns:
+            raise SourceError(f"{path.name} is empty: it has no header row")
+        missing = sorted(required - columns)
+        if missing:
+            raise SourceError(
+                f"{path.name} lacks the column(s) {', '.join(missing)}; "
+                f"it has {', '.join(sorted(columns))}"
+            )
+        try:
+            for row in reader:
+                yield f"line {reader.line_num}", row
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise SourceError(f"{path.name} line {reader.line_num}: {exc}") from exc
+
+
+def read_geojson_features(
+    path: Path, required: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, dict]]:
+    """Features of a GeoJSON FeatureCollection as rows: properties plus a `geometry` key."""
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            data = json.load(handle)
+    except OSError as exc:
+        raise SourceError(f"cannot open {path}: {exc.strerror}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path.name} is not valid JSON ({exc})") from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise SourceError(f"{path.name} is not a GeoJSON FeatureCollection")
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise SourceError(f"{path.name} has no list of features")
+    if features and required:
+        present = set((features[0].get("properties") or {}).keys())
+        missing = sorted(required - present)
+        if missing:
+            raise SourceError(f"{path.name} features lack the properties {', '.join(missing)}")
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict):
+            yield f"feature {number}", {"geometry": None}
+            continue
+        row = dict(feature.get("properties") or {})
+        row["geometry"] = feature.get("geometry")
+        if "id" in feature and "id" not in row:
+            row["id"] = feature["id"]
+        yield f"feature {number}", row

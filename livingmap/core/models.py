@@ -1,0 +1,53 @@
+"""Provenance shared by every domain: where data came from, and each import of it."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Dataset(models.Model):
+    """A published data set that records in Living Map came from (a file, a register, a feed)."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    publisher = models.CharField(max_length=200, blank=True)
+    licence = models.CharField(max_length=200, help_text="e.g. Open Government Licence v3.0")
+    licence_url = models.URLField(blank=True)
+    attribution = models.TextField(blank=True, help_text="The words the licence asks us to show.")
+    source_url = models.URLField(blank=True, max_length=500)
+    release = models.CharField(max_length=100, blank=True, help_text="Edition or date of release.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportEvent(models.Model):
+    """One run of an importer, dry or committed, with its data-quality report."""
+
+    class Status(models.TextChoices):
+        DRY_RUN = "dry_run", "Dry run (nothing written)"
+        COMMITTED = "committed", "Committed"
+        FAILED = "failed", "Failed (nothing written)"
+
+    importer = models.CharField(max_length=100)
+    dataset = models.ForeignKey(Dataset, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=500, help_text="File or URL read.")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    read = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, help_text="Rejected rows with reasons, and warnings.")
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["importer", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.importer} {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"

@@ -1,0 +1,59 @@
+"""Small text helpers in the users' terms: postcodes and names as people write them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# The UK postcode format: outward code (area, district) then inward code (sector digit, unit letters).
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+
+
+class PostcodeError(ValueError):
+    """A postcode that is not in the UK format."""
+
+
+def normalise_postcode(text: str) -> str:
+    """'m154ab', ' M15  4AB ' -> 'M15 4AB'. Raises PostcodeError for anything not a postcode."""
+    compact = re.sub(r"\s+", "", text or "").upper()
+    if not compact:
+        raise PostcodeError("Enter a postcode, like M32 0TH.")
+    match = _POSTCODE.match(compact)
+    if not match:
+        raise PostcodeError(f"'{text.strip()}' is not a postcode. A postcode looks like M32 0TH.")
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def clean_postcode(text: str | None) -> str:
+    """Normalise a postcode if it is one; return '' for blank or partial ones (e.g. 'WA15')."""
+    try:
+        return normalise_postcode(text or "")
+    except PostcodeError:
+        return ""
+
+
+_NOISE_WORDS = frozenset({"the", "and", "of", "a", "at", "in", "ltd", "limited", "cic", "centre"})
+
+
+def name_tokens(name: str) -> frozenset[str]:
+    """The words of a name that tell it apart, for matching the same asset across data sets."""
+    folded = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    folded = folded.replace("&", " and ").replace("'", "")
+    words = re.findall(r"[a-z0-9]+", folded)
+    return frozenset(w for w in words if w not in _NOISE_WORDS)
+
+
+def names_match(a: str, b: str) -> bool:
+    """True when two names plausibly name the same thing ("Coppice Library" ~ "Coppice Avenue
+    Library"): every distinguishing word of the shorter is in the longer, or they share most."""
+    ta, tb = name_tokens(a), name_tokens(b)
+    if not ta or not tb:
+        return False
+    small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
+    return small <= large or len(ta & tb) / len(ta | tb) >= 0.6
+
+
+def null_if_blank(value: object) -> str:
+    """Empty for the many spellings of 'nothing' in open data (NA, N/A, null, -)."""
+    text = str(value or "").strip()
+    return "" if text.upper() in {"NA", "N/A", "NULL", "NONE", "-", "NAN"} else text

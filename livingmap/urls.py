@@ -1,0 +1,17 @@
+"""Site URLs. Pages live in each app's urls.py; the JSON API in livingmap/api.py."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+
+admin.site.site_header = "Living Map administration"
+admin.site.site_title = "Living Map"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("livingmap.core.urls")),
+    path("", include("livingmap.areas.urls")),
+    path("", include("livingmap.assets.urls")),
+]
