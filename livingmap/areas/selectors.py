@@ -92,17 +92,12 @@ class IndicatorSummary:
         return min(10, max(1, math.ceil(self.value / (LSOA_COUNT_ENGLAND_2019 / 10))))
 
 
-def _population_by_component(hood: Area, vintage_levels: list[int]) -> dict[int, float]:
-    """Residents of each LSOA in a neighbourhood (its population × the share inside)."""
-    population = Indicator.objects.filter(slug="population").first()
-    if population is None:
-        return {}
-    components = AreaComponent.objects.filter(
-        neighbourhood=hood, component__level=AreaLevel.LSOA, component__vintage__in=vintage_levels
-    ).values_list("component_id", "share")
-    shares = dict(components)
-    values = IndicatorValue.objects.filter(indicator=population, area_id__in=shares)
-    return {v.area_id: v.value * shares[v.area_id] for v in values}
+@dataclass(slots=True)
+class _AreaValue:
+    """One area's value of an indicator: all a roll-up reads (lighter than a model instance)."""
+
+    area_id: int
+    value: float
 
 
 def neighbourhood_indicators(hood: Area) -> list[IndicatorSummary]:
@@ -113,33 +108,47 @@ def neighbourhood_indicators(hood: Area) -> list[IndicatorSummary]:
     * ranks (IMD and its domains) become a population-weighted average rank, the measure MHCLG
       uses to summarise larger areas; deciles are never averaged;
     * deciles become the share of residents who live in LSOAs of each national decile.
+
+    An indicator held for LSOAs of several boundary vintages (population) is rolled up over the
+    newest; people, the weights, are counted on the same vintage as the values they weight.
+    Three queries whatever the number of indicators; boundaries are never read.
     """
     indicators = list(Indicator.objects.select_related("source").order_by("order", "name"))
-    components = AreaComponent.objects.filter(
-        neighbourhood=hood, component__level=AreaLevel.LSOA
-    ).select_related("component")
     by_vintage: dict[int, dict[int, float]] = defaultdict(dict)
-    for c in components:
-        by_vintage[c.component.vintage][c.component_id] = c.share
+    vintage_of: dict[int, int] = {}
+    for component_id, vintage, share in AreaComponent.objects.filter(
+        neighbourhood=hood, component__level=AreaLevel.LSOA
+    ).values_list("component_id", "component__vintage", "share"):
+        by_vintage[vintage][component_id] = share
+        vintage_of[component_id] = vintage
+    values_by_indicator: dict[int, list[_AreaValue]] = defaultdict(list)
+    rows = IndicatorValue.objects.filter(area_id__in=list(vintage_of)).values_list(
+        "indicator_id", "area_id", "value"
+    )
+    for indicator_id, area_id, value in rows.order_by("indicator_id", "area_id"):
+        values_by_indicator[indicator_id].append(_AreaValue(area_id, value))
+    population = next((i for i in indicators if i.slug == "population"), None)
+    people_by_vintage: dict[int, dict[int, float]] = defaultdict(dict)
+    if population is not None:
+        for v in values_by_indicator.get(population.id, []):
+            vintage = vintage_of[v.area_id]
+            people_by_vintage[vintage][v.area_id] = v.value * by_vintage[vintage][v.area_id]
     summaries = []
     for indicator in indicators:
-        values = list(
-            IndicatorValue.objects.filter(
-                indicator=indicator, area__in=[cid for v in by_vintage.values() for cid in v]
-            ).select_related("area")
-        )
+        values = values_by_indicator.get(indicator.id)
         if not values:
             continue
-        vintage = values[0].area.vintage
-        shares = by_vintage[vintage]
-        people = _population_by_component(hood, [vintage])
-        summaries.append(_summarise(indicator, values, shares, people))
+        vintage = max(vintage_of[v.area_id] for v in values)
+        values = [v for v in values if vintage_of[v.area_id] == vintage]
+        summaries.append(
+            _summarise(indicator, values, by_vintage[vintage], people_by_vintage[vintage])
+        )
     return summaries
 
 
 def _summarise(
     indicator: Indicator,
-    values: list[IndicatorValue],
+    values: list[_AreaValue],
     shares: dict[int, float],
     people: dict[int, float],
 ) -> IndicatorSummary:
@@ -171,16 +180,112 @@ def indicator_values_for_level(indicator_slug: str, level: str) -> dict[str, flo
     return dict(rows.values_list("area__gss_code", "value"))
 
 
+# -- reads for the public pages -----------------------------------------------------------------
+
+
+@dataclass
+class DeprivationDomain:
+    """One IMD measure (the overall index or one of its seven domains) rolled up to a
+    neighbourhood: its population-weighted average rank and its residents by decile."""
+
+    slug: str
+    name: str
+    rank: IndicatorSummary | None
+    decile: IndicatorSummary | None
+
+    @property
+    def is_overall(self) -> bool:
+        return self.slug == "imd"
+
+
+def deprivation_domains(summaries: list[IndicatorSummary]) -> list[DeprivationDomain]:
+    """Pair the '<domain>-rank' and '<domain>-decile' roll-ups, in the indicators' order."""
+    domains: dict[str, DeprivationDomain] = {}
+    for summary in summaries:
+        slug = summary.indicator.slug
+        for suffix, attr in (("-rank", "rank"), ("-decile", "decile")):
+            if slug.endswith(suffix):
+                stem = slug[: -len(suffix)]
+                name = summary.indicator.name.removesuffix(f" ({attr})")
+                domain = domains.setdefault(stem, DeprivationDomain(stem, name, None, None))
+                setattr(domain, attr, summary)
+    return list(domains.values())
+
+
+@dataclass
+class NeighbourhoodOverview:
+    """A neighbourhood with the few figures a list of neighbourhoods shows."""
+
+    neighbourhood: Area
+    population: float | None
+    imd_rank: IndicatorSummary | None
+    imd_decile: IndicatorSummary | None
+
+    @property
+    def most_deprived_share(self) -> float | None:
+        """Share of residents living in England's most deprived 10% of areas (IMD decile 1)."""
+        return self.imd_decile.value if self.imd_decile else None
+
+
+def neighbourhood_overviews() -> list[NeighbourhoodOverview]:
+    """Every neighbourhood, by name, with its population and deprivation (as rolled up by
+    neighbourhood_indicators, so the list and each neighbourhood's page always agree)."""
+    overviews = []
+    for hood in neighbourhoods():
+        by_slug = {s.indicator.slug: s for s in neighbourhood_indicators(hood)}
+        population = by_slug.get("population")
+        overviews.append(
+            NeighbourhoodOverview(
+                hood,
+                population.value if population else None,
+                by_slug.get("imd-rank"),
+                by_slug.get("imd-decile"),
+            )
+        )
+    return overviews
+
+
+def area_indicator_values(area: Area) -> list[IndicatorValue]:
+    """The indicator values held for one statutory area itself (no roll-up), with provenance."""
+    return list(
+        IndicatorValue.objects.filter(area=area)
+        .select_related("indicator__source")
+        .order_by("indicator__order", "indicator__name")
+    )
+
+
+def neighbourhoods_overlapping(area: Area) -> list[AreaComponent]:
+    """The neighbourhoods a statutory area lies in, each with the share of the area inside."""
+    return list(
+        AreaComponent.objects.filter(component=area)
+        .select_related("neighbourhood")
+        .defer("neighbourhood__geometry")
+        .order_by("-share", "neighbourhood__name")
+    )
+
+
+def get_statutory_area(slug: str) -> Area:
+    """A statutory area by its slug (Area.DoesNotExist if there is none)."""
+    return Area.objects.statutory().select_related("parent", "source").get(slug=slug)
+
+
 __all__ = [
+    "DeprivationDomain",
     "IndicatorSummary",
+    "NeighbourhoodOverview",
     "PostcodeError",
     "PostcodeNotFound",
     "PostcodeResult",
+    "area_indicator_values",
     "areas_at_point",
+    "deprivation_domains",
     "get_neighbourhood",
+    "get_statutory_area",
     "indicator_values_for_level",
     "lookup_postcode",
     "neighbourhood_indicators",
+    "neighbourhood_overviews",
     "neighbourhoods",
+    "neighbourhoods_overlapping",
     "point_for_postcode",
 ]

@@ -1,23 +1,122 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+"""Public pages for places: the list of neighbourhoods, a neighbourhood's profile, and a
+statutory area's page.
 
-from .models import Area
-from .selectors import neighbourhood_indicators, neighbourhoods
+These pages put an area's assets beside its need, so they read from the assets app's selectors
+as well as this app's: they are the place where the two meet (the models and selectors of
+`areas` still know nothing of assets).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from livingmap.assets.models import AssetKind
+from livingmap.assets.selectors import assets_by_kind, kind_counts_by_area
+from livingmap.core.views import asset_points, map_data
+
+from .models import Area, AreaLevel
+from .selectors import (
+    LSOA_COUNT_ENGLAND_2019,
+    area_indicator_values,
+    deprivation_domains,
+    get_neighbourhood,
+    get_statutory_area,
+    neighbourhood_indicators,
+    neighbourhood_overviews,
+    neighbourhoods_overlapping,
+)
+
+#: Lists of assets longer than this are folded into a <details> element.
+SHORT_LIST = 10
+
+
+def _assets_context(area: Area) -> dict[str, Any]:
+    """An area's public assets grouped by kind, each kind with its categories counted, and the
+    map of the located ones (with the area's boundary)."""
+    grouped = assets_by_kind(area)
+    every = [asset for assets in grouped.values() for asset in assets]
+    prefetch_related_objects(every, "categories")
+    labels = dict(AssetKind.choices)
+    kinds = []
+    for kind, assets in grouped.items():
+        categories: Counter[tuple[str, str]] = Counter()
+        for asset in assets:
+            categories.update((c.slug, c.name) for c in asset.categories.all())
+        kinds.append(
+            {
+                "value": kind,
+                "label": labels[kind],
+                "assets": assets,
+                "count": len(assets),
+                "folded": len(assets) > SHORT_LIST,
+                "categories": [
+                    {"slug": slug, "name": name, "count": n}
+                    for (slug, name), n in sorted(categories.items(), key=lambda c: (-c[1], c[0]))
+                ],
+            }
+        )
+    points = asset_points(every)
+    return {
+        "kinds": kinds,
+        "asset_total": len(every),
+        "located_total": len(points),
+        "map_data": map_data(points, boundary=area.geometry),
+    }
 
 
 def neighbourhood_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "areas/neighbourhood_list.html", {"neighbourhoods": neighbourhoods()})
+    counts = kind_counts_by_area(AreaLevel.NEIGHBOURHOOD)
+    rows = [
+        {"overview": o, "assets": sum(counts.get(o.neighbourhood.id, {}).values())}
+        for o in neighbourhood_overviews()
+    ]
+    return render(request, "areas/neighbourhood_list.html", {"rows": rows})
 
 
 def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    hood = get_object_or_404(Area.objects.neighbourhoods(), slug=slug)
+    try:
+        hood = get_neighbourhood(slug)
+    except Area.DoesNotExist as exc:
+        raise Http404("No such neighbourhood") from exc
+    summaries = neighbourhood_indicators(hood)
+    domains = deprivation_domains(summaries)
+    by_slug = {s.indicator.slug: s for s in summaries}
+    sources = {s.indicator.source_id: s.indicator for s in summaries}
     return render(
         request,
         "areas/neighbourhood_detail.html",
-        {"neighbourhood": hood, "indicators": neighbourhood_indicators(hood)},
+        {
+            "neighbourhood": hood,
+            "population": by_slug.get("population"),
+            "overall": next((d for d in domains if d.is_overall), None),
+            "domains": [d for d in domains if not d.is_overall],
+            "sources": list(sources.values()),
+            "lsoa_count": LSOA_COUNT_ENGLAND_2019,
+            "deciles": range(1, 11),
+            **_assets_context(hood),
+        },
     )
 
 
 def area_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    area = get_object_or_404(Area.objects.statutory(), slug=slug)
-    return render(request, "areas/area_detail.html", {"area": area})
+    try:
+        area = get_statutory_area(slug)
+    except Area.DoesNotExist as exc:
+        raise Http404("No such area") from exc
+    values = area_indicator_values(area)
+    return render(
+        request,
+        "areas/area_detail.html",
+        {
+            "area": area,
+            "values": values,
+            "sources": list({v.indicator.source_id: v.indicator for v in values}.values()),
+            "in_neighbourhoods": neighbourhoods_overlapping(area),
+            **_assets_context(area),
+        },
+    )

@@ -229,3 +229,178 @@ def categories_in_use() -> QuerySet[Category]:
         .filter(n__gt=0)
         .order_by("name")
     )
+
+
+# -- reads for the JSON API and map layers -----------------------------------------------------
+
+#: The most assets one map layer (GeoJSON) returns; the response says when there were more.
+MAP_FEATURE_LIMIT = 5000
+
+
+def check_search_filters(q: AssetQuery) -> None:
+    """SearchError for a category or neighbourhood that does not exist (rather than no results)."""
+    if q.category and not Category.objects.filter(slug=q.category).exclude(kind="gifts").exists():
+        raise SearchError(f"'{q.category}' is not a category. See /api/categories for the list")
+    if q.neighbourhood and not Area.objects.neighbourhoods().filter(slug=q.neighbourhood).exists():
+        raise SearchError(
+            f"'{q.neighbourhood}' is not a neighbourhood. See /api/neighbourhoods for the list"
+        )
+
+
+@dataclass
+class MapPoint:
+    """A located asset as a map layer shows it."""
+
+    id: int
+    uuid: Any
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    distance_m: float | None = None
+    categories: list[str] = field(default_factory=list)
+
+    @property
+    def kind_label(self) -> str:
+        return AssetKind(self.kind).label
+
+
+@dataclass
+class MapResults:
+    query: AssetQuery
+    points: list[MapPoint]
+    total: int
+    limit: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.points)
+
+
+def map_assets(q: AssetQuery, *, limit: int = MAP_FEATURE_LIMIT) -> MapResults:
+    """Located public assets matching a search, for a map layer, at most `limit` of them.
+
+    The filters are search_assets' own (paging aside); the order too: nearest first near a point,
+    by relevance for words, otherwise by name. Unlocated assets are left out. Only the columns a
+    map needs are read, in a handful of queries whatever the number of assets.
+    """
+    q.check()
+    qs = _filtered(q).located()
+    match = match_ids_sql(q.words) if q.words.strip() else None
+    if q.near is not None:
+        lon, lat = q.near
+        box = BBox.around(lon, lat, q.within_m)
+        qs = qs.filter(
+            lat_cell__in=box.lat_cells(),
+            lon__gte=box.min_lon,
+            lon__lte=box.max_lon,
+            lat__gte=box.min_lat,
+            lat__lte=box.max_lat,
+        )
+        ranks = _ranks(*match, qs) if match else {}
+        rows = [r for r in qs.values_list(*_MAP_COLUMNS) if not match or r[0] in ranks]
+        if not rows:
+            return MapResults(q, [], 0, limit)
+        dist = haversine_many(
+            lon,
+            lat,
+            np.fromiter((r[4] for r in rows), float, len(rows)),
+            np.fromiter((r[5] for r in rows), float, len(rows)),
+        )
+        inside = np.flatnonzero(dist <= q.within_m)
+        rank_arr = np.array([ranks.get(rows[i][0], 0.0) for i in inside])
+        order = inside[np.lexsort((rank_arr, dist[inside]))]
+        total = len(order)
+        points = [MapPoint(*rows[i], distance_m=float(dist[i])) for i in order[:limit]]
+    elif match:
+        ranks = _ranks(*match, qs)
+        total = len(ranks)
+        chosen = sorted(ranks, key=lambda i: (ranks[i], i))[:limit]
+        by_id: dict[int, MapPoint] = {}
+        for start in range(0, len(chosen), 900):
+            rows = Asset.objects.filter(id__in=chosen[start : start + 900])
+            by_id.update((r[0], MapPoint(*r)) for r in rows.values_list(*_MAP_COLUMNS))
+        points = [by_id[i] for i in chosen if i in by_id]
+    else:
+        total = qs.count()
+        rows = qs.order_by("name", "id").values_list(*_MAP_COLUMNS)[:limit]
+        points = [MapPoint(*r) for r in rows]
+    # Categories in one query when every match is here (the search's own rows bound it).
+    _add_map_categories(points, qs if total <= limit and not match else None)
+    return MapResults(q, points, total, limit)
+
+
+_MAP_COLUMNS = ("id", "uuid", "name", "kind", "lon", "lat")
+
+
+def _add_map_categories(points: list[MapPoint], within: QuerySet[Asset] | None) -> None:
+    by_id = {p.id: p for p in points}
+    through = Asset.categories.through.objects.order_by("category__slug")
+    if within is not None:
+        batches = [through.filter(asset_id__in=within.order_by().values("id"))]
+    else:
+        ids = list(by_id)
+        batches = [through.filter(asset_id__in=ids[i : i + 900]) for i in range(0, len(ids), 900)]
+    for batch in batches:
+        for asset_id, slug in batch.values_list("asset_id", "category__slug"):
+            if asset_id in by_id:
+                by_id[asset_id].categories.append(slug)
+
+
+def asset_counts_for_areas(area_ids: list[int]) -> dict[int, list[tuple[str, str, int]]]:
+    """{area id: [(kind, kind label, number of public assets)]} in the kinds' order, for the
+    given areas or neighbourhoods; an area with no assets is absent. One query a 900 areas."""
+    counts: dict[int, dict[str, int]] = {}
+    for start in range(0, len(area_ids), 900):
+        rows = (
+            Asset.objects.public()
+            .filter(area_links__area_id__in=area_ids[start : start + 900])
+            .order_by()
+            .values_list("area_links__area_id", "kind")
+            .annotate(n=Count("id"))
+        )
+        for area_id, kind, n in rows:
+            counts.setdefault(area_id, {})[kind] = n
+    return {
+        area_id: [(k.value, k.label, by_kind[k.value]) for k in AssetKind if k.value in by_kind]
+        for area_id, by_kind in counts.items()
+    }
+
+
+def public_kind_counts() -> list[tuple[str, str, int]]:
+    """Every kind of asset the public may see, with its label and number of public assets."""
+    counts = dict(Asset.objects.public().order_by().values_list("kind").annotate(n=Count("id")))
+    return [(k.value, k.label, counts.get(k.value, 0)) for k in AssetKind if k != AssetKind.GIFTS]
+
+
+def public_categories() -> QuerySet[Category]:
+    """Every category of public assets (never the private gifts-and-skills ones), each with
+    `asset_count`, the number of public assets in it."""
+    from .models import Visibility
+
+    public = Q(assets__visibility=Visibility.PUBLIC) & ~Q(assets__kind=AssetKind.GIFTS)
+    return (
+        Category.objects.exclude(kind=AssetKind.GIFTS)
+        .select_related("parent")
+        .annotate(asset_count=Count("assets", filter=public))
+        .order_by("name")
+    )
+
+
+def get_public_asset_record(uuid: Any) -> Asset:
+    """One public asset with everything its full record shows (categories, sources, areas),
+    in four queries, without reading the areas' boundaries. Private ones: Asset.DoesNotExist."""
+    from django.db.models import Prefetch
+
+    from .models import AssetArea, AssetSource
+
+    links = AssetArea.objects.select_related("area").defer("area__geometry")
+    return (
+        Asset.objects.public()
+        .prefetch_related(
+            "categories",
+            Prefetch("sources", queryset=AssetSource.objects.select_related("dataset")),
+            Prefetch("area_links", queryset=links),
+        )
+        .get(uuid=uuid)
+    )

@@ -1,13 +1,82 @@
+"""Public pages for assets: search (a GET form that needs no JavaScript) and one asset's page."""
+
+from __future__ import annotations
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from livingmap.areas.models import AreaLevel
+from livingmap.areas.selectors import neighbourhoods
+from livingmap.core.views import asset_points, map_data
+
+from .forms import AssetSearchForm
 from .models import Asset
-from .selectors import AssetQuery, get_public_asset, search_assets
+from .selectors import (
+    SearchError,
+    categories_in_use,
+    get_public_asset,
+    map_assets,
+    search_assets,
+)
+
+PAGE_SIZE = 20
+#: The most markers the search page's map carries (the page must stay under 150 KB gzipped).
+MAP_LIMIT = 200
+
+
+def search_form(data: object = None) -> AssetSearchForm:
+    """The search form with today's categories and neighbourhoods as its choices."""
+    return AssetSearchForm(
+        data,
+        categories=[(c.slug, c.name) for c in categories_in_use()],
+        neighbourhoods=[(h.slug, h.name) for h in neighbourhoods()],
+    )
 
 
 def asset_search(request: HttpRequest) -> HttpResponse:
-    results = search_assets(AssetQuery(words=request.GET.get("q", "")))
-    return render(request, "assets/search.html", {"results": results})
+    form = search_form(request.GET)
+    context: dict[str, object] = {"form": form, "results": None}
+    if not form.is_valid():
+        return render(request, "assets/search.html", context, status=400)
+    query = form.to_query(page_size=PAGE_SIZE)
+    try:
+        results = search_assets(query)
+    except SearchError as exc:
+        form.add_error(None, str(exc))
+        return render(request, "assets/search.html", context, status=400)
+    if query.page > results.pages:
+        form.add_error(
+            "page",
+            f"There is no page {query.page}: these results fill "
+            f"{results.pages} page{'s' if results.pages != 1 else ''}",
+        )
+        return render(request, "assets/search.html", context, status=400)
+    # The map shows the first results of the search (not only this page), clustered: only the
+    # few columns a marker needs are read.
+    on_map = map_assets(query, limit=MAP_LIMIT)
+    points = [
+        [round(p.lat, 5), round(p.lon, 5), p.name, str(p.uuid), p.kind] for p in on_map.points
+    ]
+    context.update(
+        results=results,
+        query=query,
+        searched=any(request.GET.get(k) for k in form.fields if k != "page"),
+        map_data=map_data(points) if points else None,
+        map_note=_map_note(len(points), on_map.total, results.total),
+        first=(query.page - 1) * query.page_size + 1,
+        last=(query.page - 1) * query.page_size + len(results.hits),
+    )
+    return render(request, "assets/search.html", context)
+
+
+def _map_note(shown: int, located: int, total: int) -> str:
+    """What the map shows, in words: it may leave out results with no location, or past the
+    limit of markers it carries."""
+    if located > shown:
+        return f"The map shows the first {shown} of these {total:,} results. The list has them all."
+    if shown < total:
+        return f"The map shows the {shown:,} of these {total:,} results that have a location."
+    return "The map shows every result in the list."
 
 
 def asset_detail(request: HttpRequest, uuid: str) -> HttpResponse:
@@ -15,4 +84,24 @@ def asset_detail(request: HttpRequest, uuid: str) -> HttpResponse:
         asset = get_public_asset(uuid)
     except Asset.DoesNotExist as exc:
         raise Http404("No such asset") from exc
-    return render(request, "assets/detail.html", {"asset": asset})
+    areas = [link.area for link in asset.area_links.all() if link.area.is_current]
+    by_level = {level: [a for a in areas if a.level == level] for level in AreaLevel.values}
+    sources = sorted(asset.sources.all(), key=lambda s: s.dataset.name)
+    return render(
+        request,
+        "assets/detail.html",
+        {
+            "asset": asset,
+            "categories": list(asset.categories.all()),
+            "neighbourhoods": by_level[AreaLevel.NEIGHBOURHOOD],
+            "wards": by_level[AreaLevel.WARD],
+            "small_areas": by_level[AreaLevel.LSOA] + by_level[AreaLevel.MSOA],
+            "sources": sources,
+            "has_tenure": asset.kind == "physical" or bool(asset.tenure or asset.tenure_detail),
+            "map_data": (
+                map_data(asset_points([asset]), cluster=False, zoom=16)
+                if asset.is_located
+                else None
+            ),
+        },
+    )

@@ -1,10 +1,24 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
+
+#: The site menu: (label, URL name, the URL names of the pages that belong to that section).
+NAVIGATION = [
+    ("Find assets", "asset_search", {"asset_search", "asset"}),
+    ("Neighbourhoods", "neighbourhoods", {"neighbourhoods", "neighbourhood", "area"}),
+    ("About the data", "about_data", {"about_data"}),
+]
 
 
 def site(request: HttpRequest) -> dict[str, object]:
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match else None
     return {
         "area_name": settings.LIVINGMAP_AREA_NAME,
         "tile_url": settings.LIVINGMAP_TILE_URL,
         "tile_attribution": settings.LIVINGMAP_TILE_ATTRIBUTION,
+        "site_navigation": [
+            {"label": label, "url": reverse(name), "current": current in section}
+            for label, name, section in NAVIGATION
+        ],
     }

@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("about/data/", views.about_data, name="about_data"),
 ]

@@ -1,0 +1,194 @@
+"""Shapes of the areas API: statutory areas, neighbourhoods, need indicators and postcodes.
+
+They describe the API in its OpenAPI document; building them from models is done in api.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+MAX_AREA_PAGE_SIZE = 1000
+
+
+class Problem(Schema):
+    """Every error: a message for people."""
+
+    detail: str = Field(examples=["'WA14' is not a postcode. A postcode looks like M32 0TH."])
+
+
+class ParameterProblem(Schema):
+    parameter: str
+    message: str
+
+
+class BadParameters(Problem):
+    """Parameters of the wrong type or out of range (422)."""
+
+    errors: list[ParameterProblem]
+
+
+class AreaParams(Schema):
+    level: str = Field(
+        "", description="One of lad, ward, msoa, lsoa, oa (neighbourhoods: /api/neighbourhoods)."
+    )
+    vintage: int | None = Field(None, ge=1800, le=2200, description="Boundary year, e.g. 2021.")
+    current: bool | None = Field(
+        None, description="true: only the newest vintage of each level; false: only older ones."
+    )
+    page: int = Field(1, ge=1)
+    page_size: int = Field(100, ge=1, le=MAX_AREA_PAGE_SIZE)
+
+
+class AreaRef(Schema):
+    level: str
+    level_label: str
+    gss_code: str = Field(description="ONS GSS code, e.g. E05000820.")
+    name: str
+    slug: str
+    vintage: int
+    is_current: bool
+
+
+class AreaSummary(AreaRef):
+    url: str = Field(description="The area's public page.")
+    api_url: str
+
+
+class AreaPage(Schema):
+    total: int
+    page: int
+    pages: int
+    page_size: int
+    results: list[AreaSummary]
+
+
+class Provenance(Schema):
+    """Where figures came from and the licence they are used under."""
+
+    dataset: str
+    dataset_name: str
+    publisher: str
+    licence: str
+    licence_url: str
+    attribution: str
+    source_url: str
+    release: str
+
+
+class KindCount(Schema):
+    kind: str
+    label: str
+    count: int
+
+
+class IndicatorValueOut(Schema):
+    slug: str
+    name: str
+    unit: str
+    value: float
+    note: str
+    lower_is_more_deprived: bool
+    source: Provenance
+
+
+class Point(Schema):
+    lon: float
+    lat: float
+
+
+class NeighbourhoodShare(Schema):
+    name: str
+    slug: str
+    share: float = Field(description="Share of the area's land inside the neighbourhood (0–1).")
+
+
+class AreaDetail(AreaSummary):
+    description: str
+    origin: str
+    land_area_m2: float | None
+    point: Point = Field(description="A point inside the area, for a label.")
+    bbox: list[float] = Field(description="[min lon, min lat, max lon, max lat]")
+    boundary_url: str
+    parent: AreaRef | None
+    neighbourhoods: list[NeighbourhoodShare]
+    indicators: list[IndicatorValueOut]
+    asset_count: int = Field(description="Public assets in the area.")
+    asset_counts: list[KindCount]
+
+
+class NeighbourhoodSummary(Schema):
+    name: str
+    slug: str
+    description: str
+    origin: str
+    origin_label: str
+    asset_count: int
+    url: str
+    api_url: str
+    boundary_url: str
+
+
+class DecileShare(Schema):
+    decile: int = Field(description="National decile, 1 = the most deprived 10% of areas.")
+    share: float = Field(description="Share of residents (0–1) living in areas of that decile.")
+
+
+class NeighbourhoodIndicator(Schema):
+    slug: str
+    name: str
+    unit: str
+    value: float | None = Field(
+        description=(
+            "Counts: the sum. Ranks: the population-weighted average rank. Deciles: the share "
+            "of residents in the most deprived decile (see `deciles` for all)."
+        )
+    )
+    method: str = Field(description="How it was rolled up from statutory areas.")
+    method_description: str
+    note: str
+    average_rank_decile: int | None = Field(
+        description="For ranks: the national decile the average rank falls in."
+    )
+    deciles: list[DecileShare]
+    lower_is_more_deprived: bool
+    release: str
+    source: Provenance
+
+
+class NeighbourhoodDetail(NeighbourhoodSummary):
+    population: int | None
+    land_area_m2: float | None
+    point: Point
+    bbox: list[float]
+    asset_counts: list[KindCount]
+    indicators: list[NeighbourhoodIndicator]
+
+
+class NeighbourhoodRef(Schema):
+    name: str
+    slug: str
+    url: str
+
+
+class PostcodeOut(Schema):
+    postcode: str = Field(description="The postcode written the standard way, e.g. WA14 1AH.")
+    located: bool
+    lon: float | None
+    lat: float | None
+    areas: list[AreaRef] = Field(description="Current statutory areas it lies in.")
+    neighbourhoods: list[NeighbourhoodRef]
+
+
+class AreaFeature(Schema):
+    type: Literal["Feature"]
+    id: str
+    geometry: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon, WGS84.")
+    properties: dict[str, Any]
+
+
+class AreaFeatureCollection(Schema):
+    type: Literal["FeatureCollection"]
+    features: list[AreaFeature]

@@ -1,0 +1,128 @@
+"""The public search form: what someone is looking for, checked, in their words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from livingmap.areas.selectors import PostcodeError, PostcodeNotFound, point_for_postcode
+from livingmap.core.text import normalise_postcode
+
+from .models import AssetKind
+from .selectors import AssetQuery
+
+#: Distances offered, in kilometres: the select's values.
+DISTANCES_KM = ["0.5", "1", "2", "5", "10"]
+DEFAULT_DISTANCE_KM = "2"
+
+
+def _distance_label(km: str) -> str:
+    return f"{km} km" if km != "1" else "1 km"
+
+
+class AssetSearchForm(forms.Form):
+    """Words, kind, category, postcode and distance, neighbourhood, page. All optional.
+
+    Field ids are the field names (auto_id "%s") so that the error summary can link to them.
+    """
+
+    q = forms.CharField(
+        label="Words",
+        required=False,
+        max_length=200,
+        error_messages={"max_length": "Use 200 characters or fewer"},
+    )
+    kind = forms.ChoiceField(
+        label="Kind of asset",
+        required=False,
+        error_messages={"invalid_choice": "Choose a kind of asset from the list"},
+    )
+    category = forms.ChoiceField(
+        label="Category",
+        required=False,
+        error_messages={"invalid_choice": "Choose a category from the list"},
+    )
+    postcode = forms.CharField(
+        label="Postcode",
+        required=False,
+        max_length=20,
+        error_messages={"max_length": "A postcode looks like M32 0TH"},
+    )
+    distance = forms.ChoiceField(
+        label="Distance",
+        required=False,
+        choices=[(km, _distance_label(km)) for km in DISTANCES_KM],
+        initial=DEFAULT_DISTANCE_KM,
+        error_messages={
+            "invalid_choice": (
+                f"Choose a distance from the list: {DISTANCES_KM[-1]} km is the furthest"
+            )
+        },
+    )
+    neighbourhood = forms.ChoiceField(
+        label="Neighbourhood",
+        required=False,
+        error_messages={"invalid_choice": "Choose a neighbourhood from the list"},
+    )
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": "The page number must be a whole number, like 2",
+            "min_value": "The page number must be 1 or more",
+        },
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        categories: list[tuple[str, str]],
+        neighbourhoods: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Any kind")] + [
+            (value, label) for value, label in AssetKind.choices if value != AssetKind.GIFTS
+        ]
+        self.fields["category"].choices = [("", "Any category"), *categories]
+        self.fields["neighbourhood"].choices = [("", "Anywhere"), *neighbourhoods]
+        self.point: tuple[float, float] | None = None
+
+    def clean_postcode(self) -> str:
+        text = self.cleaned_data.get("postcode", "").strip()
+        if not text:
+            return ""
+        try:
+            self.point = point_for_postcode(text)
+        except (PostcodeError, PostcodeNotFound) as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return normalise_postcode(text)
+
+    def to_query(self, *, page_size: int) -> AssetQuery:
+        """The search to run; call only when the form is valid."""
+        data = self.cleaned_data
+        km = float(data.get("distance") or DEFAULT_DISTANCE_KM)
+        return AssetQuery(
+            words=data.get("q", ""),
+            kind=data.get("kind", ""),
+            category=data.get("category", ""),
+            neighbourhood=data.get("neighbourhood", ""),
+            near=self.point,
+            within_m=km * 1000,
+            page=data.get("page") or 1,
+            page_size=page_size,
+        )
+
+    @property
+    def error_list(self) -> list[tuple[str, str]]:
+        """(field id, message) for the GOV.UK error summary, in the order fields appear."""
+        items = []
+        for name in self.fields:
+            for message in self.errors.get(name, []):
+                items.append((name if name != "page" else "results", message))
+        for message in self.non_field_errors():
+            items.append(("q", message))
+        return items
