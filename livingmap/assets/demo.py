@@ -71,11 +71,35 @@ def geography_importers() -> list[Importer]:
     return [*steps, postcodes, PopulationImporter(), IMD2019Importer()]
 
 
-#: Asset layers in load order: the council's own registers first.
+#: Asset layers in load order. An asset found in several layers keeps the kind, and the wording
+#: of each field, of the first layer that brought it. So services come first (a leisure centre
+#: is a service before it is a council building), then places, with the council's land and
+#: building register last among them (its names are an estate manager's: "Eaton Road
+#: Allotments (No Facilities)"), then associations (a charity that runs a mental health service
+#: stays a charity). docs/importers.md explains each layer.
 DEMO_LAYERS = [
+    # Services and institutions
     "trafford-council-libraries",
     "trafford-libraries",
+    "trafford-community-hubs",
+    "trafford-leisure-centres",
+    "trafford-childrens-centres",
+    "trafford-schools",
+    "trafford-gp-practices",
+    "trafford-pharmacies",
+    "trafford-jobcentres",
+    "trafford-post-offices",
+    # Buildings, land and green space
+    "trafford-allotments",
+    "trafford-places-of-worship",
+    "trafford-green-spaces",
+    "trafford-sport-facilities",
     "trafford-land-and-buildings",
+    # Associations
+    "trafford-charities",
+    "trafford-sports-clubs",
+    "trafford-food-banks",
+    "trafford-mental-health-services",
 ]
 
 

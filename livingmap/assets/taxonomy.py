@@ -27,9 +27,12 @@ CATEGORIES: dict[str, tuple[str, str, str]] = {
         "Help for families with young children.",
     ),
     "health": ("Health services", K.INSTITUTION, "GP practices, pharmacies and clinics."),
+    "gp-practice": ("GP practices", K.INSTITUTION, "Family doctors' surgeries."),
+    "pharmacy": ("Pharmacies", K.INSTITUTION, "Chemists: medicines and health advice."),
     "mental-health": ("Mental health support", K.INSTITUTION, "Services for mental health."),
     "school": ("Schools and colleges", K.INSTITUTION, "Schools, colleges and nurseries."),
     "advice": ("Advice and employment", K.INSTITUTION, "Advice, benefits and job help."),
+    "post-office": ("Post offices", K.INSTITUTION, "Post, parcels, cash and bill payments."),
     "public-service": ("Other public services", K.INSTITUTION, "Other public services."),
     # Buildings, land and green space
     "council-building": ("Council buildings", K.PHYSICAL, "Buildings the council owns."),
@@ -41,6 +44,7 @@ CATEGORIES: dict[str, tuple[str, str, str]] = {
     "place-of-worship": ("Places of worship", K.PHYSICAL, "Churches, mosques, temples and more."),
     "sports-facility": ("Sports facilities", K.PHYSICAL, "Pitches, courts, pools and halls."),
     "toilets": ("Public toilets", K.PHYSICAL, "Toilets open to the public."),
+    "cemetery": ("Cemeteries", K.PHYSICAL, "Cemeteries and burial grounds."),
     # Local economy
     "social-enterprise": ("Social enterprises", K.ECONOMY, "Businesses with a social purpose."),
     "business": ("Local businesses", K.ECONOMY, "Shops, cafés and other local firms."),
