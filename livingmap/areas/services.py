@@ -73,8 +73,10 @@ def upsert_area(
     geom = geometry if isinstance(geometry, BaseGeometry) else geometry_from_geojson(geometry)
     values: dict[str, Any] = {
         "name": name,
+        "vintage": vintage,
         "origin": origin,
-        "source": source,
+        # The key, not the row: comparing it needs no query.
+        "source_id": source.pk if source is not None else None,
         **geometry_fields(geom),
     }
     if description:
@@ -86,17 +88,16 @@ def upsert_area(
     if existing is None:
         slug = area_slug(level=level, name=name, gss_code=gss_code, vintage=vintage)
         area = Area.objects.create(
-            level=level, gss_code=gss_code, vintage=vintage, slug=_unique_slug(slug), **values
+            level=level, gss_code=gss_code, slug=_unique_slug(slug), **values
         )
         return area, "created"
     if source is None:
-        values.pop("source")
+        values.pop("source_id")
     changed = [key for key, value in values.items() if getattr(existing, key) != value]
     if not changed:
         return existing, "unchanged"
     for key in changed:
         setattr(existing, key, values[key])
-    existing.vintage = vintage
     existing.save()
     return existing, "updated"
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .importing import Importer, ImportReport
+from .importing import Importer, ImportReport, SourceError
 
 MAX_PRINTED_PROBLEMS = 50
 
@@ -35,7 +36,10 @@ class ImportCommand(BaseCommand):
         raise NotImplementedError
 
     def handle(self, *args: Any, **options: Any) -> None:
-        importer = self.get_importer(options)
+        try:
+            importer = self.get_importer(options)
+        except SourceError as exc:
+            raise CommandError(str(exc)) from exc
         report = run_with_progress(importer, commit=options["commit"], stderr=self.stderr)
         print_report(report, all_problems=options["all_problems"], file=self.stdout)
         if report.error:
@@ -70,7 +74,7 @@ def print_report(report: ImportReport, *, all_problems: bool = False, file: Any 
     }[str(report.status)]
     console.print(f"[bold]{report.importer}[/bold] from {report.source}: {mode}")
     if report.error:
-        console.print(f"[red]Error:[/red] {report.error}")
+        console.print("[red]Error:[/red] " + escape(report.error))
         return
     table = Table(show_header=True, header_style="bold")
     for name in report.counts():

@@ -106,9 +106,15 @@ class AreaIndex:
         self, lons: Iterable[float], lats: Iterable[float]
     ) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (point index, area position) for every area each point lies in or on."""
-        points = shapely.points(np.asarray(list(lons), float), np.asarray(list(lats), float))
+        points = shapely.points(_floats(lons), _floats(lats))
         return self.tree.query(points, predicate="intersects")
 
     def geometries_in(self, geometries: Sequence[BaseGeometry]) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (geometry index, area position) for every area each geometry overlaps."""
         return self.tree.query(np.asarray(geometries, dtype=object), predicate="intersects")
+
+
+def _floats(values: Iterable[float]) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values.astype(float, copy=False)
+    return np.asarray(values if isinstance(values, Sequence) else list(values), dtype=float)

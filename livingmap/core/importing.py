@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
+import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +34,20 @@ from django.utils import timezone
 from .models import Dataset, ImportEvent
 
 MAX_LISTED_PROBLEMS = 5000
+
+logger = logging.getLogger(__name__)
+
+#: Names a GeoJSON `crs` member may give for WGS84 longitude/latitude (RFC 7946 allows only that).
+WGS84_NAMES = frozenset(
+    {
+        "urn:ogc:def:crs:ogc:1.3:crs84",
+        "urn:ogc:def:crs:ogc::crs84",
+        "urn:ogc:def:crs:epsg::4326",
+        "urn:ogc:def:crs:epsg:4326",
+        "epsg:4326",
+        "crs84",
+    }
+)
 
 
 class SourceError(Exception):
@@ -88,6 +104,8 @@ class ImportReport:
     rejected: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     error: str = ""
+    #: For an unexpected failure (a bug rather than a bad file): the traceback, for developers.
+    traceback: str = ""
     event_id: int | None = None
 
     def reject(self, row: str, reason: str) -> None:
@@ -122,6 +140,7 @@ class ImportReport:
             **self.counts(),
             "rejected_rows": [p.as_dict() for p in self.rejected[:MAX_LISTED_PROBLEMS]],
             "warning_rows": [p.as_dict() for p in self.warnings[:MAX_LISTED_PROBLEMS]],
+            **({"traceback": self.traceback} if self.traceback else {}),
         }
 
 
@@ -147,6 +166,9 @@ class Importer(ABC):
     required_columns: ClassVar[frozenset[str]] = frozenset()
     #: Default file, relative to settings.LIVINGMAP_DATA_DIR, for the built-in data sets.
     default_path: ClassVar[str] = ""
+    #: A source with no rows at all is refused (almost always the wrong file or a failed
+    #: export); an importer whose source may rightly be empty (a feed) sets this.
+    allow_empty: ClassVar[bool] = False
 
     def __init__(self, source: str | Path | None = None, **options: Any) -> None:
         if source is None:
@@ -204,6 +226,16 @@ class Importer(ABC):
                 total = self.count_rows()
                 for label, row in self.read_rows():
                     report.read += 1
+                    if isinstance(row, dict) and None in row:
+                        # csv.DictReader puts values beyond the header's columns under None.
+                        extra = [v for v in row.pop(None) or [] if str(v).strip()]
+                        if extra:
+                            report.reject(
+                                label,
+                                f"{len(extra)} more value(s) than the header has columns "
+                                "(is there a comma inside a value that is not in quotes?)",
+                            )
+                            continue
                     try:
                         record = self.transform(row, label)
                     except RowRejected as exc:
@@ -217,6 +249,8 @@ class Importer(ABC):
                         progress(report.read, total)
                 if progress:
                     progress(report.read, total)
+                if report.read == 0 and not self.allow_empty:
+                    raise SourceError(f"{self.source.name} has no rows to import")
                 self.load(records, report)
                 self.after(report)
                 if not commit:
@@ -226,6 +260,13 @@ class Importer(ABC):
             report.committed = False
         except SourceError as exc:
             report.error = str(exc)
+        except Exception as exc:
+            # A bug or a database error rather than a bad file. The transaction has been rolled
+            # back, so nothing was written; the failure is still recorded, with the traceback.
+            logger.exception("import %s from %s failed", self.name, self.source)
+            report.committed = False
+            report.error = f"the import stopped with an unexpected error: {exc!r}"
+            report.traceback = traceback.format_exc()
         self._record_event(report, started)
         return report
 
@@ -267,7 +308,12 @@ def read_csv(path: Path, required: frozenset[str] = frozenset()) -> Iterator[tup
         try:
             reader = csv.DictReader(handle)
             columns = set(reader.fieldnames or [])
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            raise SourceError(
+                f"{path.name} is not UTF-8 text, so not a CSV file we can read: "
+                "save it as 'CSV UTF-8' and try again"
+            ) from exc
+        except csv.Error as exc:
             raise SourceError(f"{path.name} is not a readable CSV file ({exc})") from exc
         if not columns:
             raise SourceError(f"{path.name} is empty: it has no header row")
@@ -280,7 +326,12 @@ def read_csv(path: Path, required: frozenset[str] = frozenset()) -> Iterator[tup
         try:
             for row in reader:
                 yield f"line {reader.line_num}", row
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            raise SourceError(
+                f"{path.name} is not UTF-8 text (after line {reader.line_num}): "
+                "save it as 'CSV UTF-8' and try again"
+            ) from exc
+        except csv.Error as exc:
             raise SourceError(f"{path.name} line {reader.line_num}: {exc}") from exc
 
 
@@ -297,6 +348,12 @@ def read_geojson_features(
         raise SourceError(f"{path.name} is not valid JSON ({exc})") from exc
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise SourceError(f"{path.name} is not a GeoJSON FeatureCollection")
+    crs = _crs_name(data.get("crs"))
+    if crs and crs.lower() not in WGS84_NAMES:
+        raise SourceError(
+            f"{path.name} is in the coordinate system {crs}, not WGS84 longitude/latitude: "
+            "convert it first (for example: ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson)"
+        )
     features = data.get("features")
     if not isinstance(features, list):
         raise SourceError(f"{path.name} has no list of features")
@@ -314,3 +371,12 @@ def read_geojson_features(
         if "id" in feature and "id" not in row:
             row["id"] = feature["id"]
         yield f"feature {number}", row
+
+
+def _crs_name(crs: Any) -> str:
+    """The name in a (pre-RFC 7946) GeoJSON `crs` member, or '' if there is none."""
+    if not isinstance(crs, dict):
+        return ""
+    properties = crs.get("properties")
+    name = properties.get("name") if isinstance(properties, dict) else None
+    return str(name) if name else ""

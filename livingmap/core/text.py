@@ -20,7 +20,10 @@ def normalise_postcode(text: str) -> str:
         raise PostcodeError("Enter a postcode, like M32 0TH.")
     match = _POSTCODE.match(compact)
     if not match:
-        raise PostcodeError(f"'{text.strip()}' is not a postcode. A postcode looks like M32 0TH.")
+        shown = " ".join(text.split())
+        if len(shown) > 20:
+            shown = shown[:20] + "…"
+        raise PostcodeError(f"'{shown}' is not a postcode. A postcode looks like M32 0TH.")
     return f"{match.group(1)} {match.group(2)}"
 
 

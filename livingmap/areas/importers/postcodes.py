@@ -43,7 +43,7 @@ class PostcodeImporter(Importer):
         if first is None:
             return
         label, row = first
-        lowered = {c.lower(): c for c in row}
+        lowered = {c.strip().lower(): c for c in row if isinstance(c, str)}
         self.columns = {}
         for field_name, aliases in COLUMNS.items():
             self.columns[field_name] = next((lowered[a] for a in aliases if a in lowered), None)

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from livingmap.areas.importers.boundaries import BoundaryImporter
-from livingmap.areas.models import AreaLevel
+from livingmap.areas.models import Area, AreaLevel
 from livingmap.core.commands import ImportCommand
 from livingmap.core.importing import OGL, DatasetInfo
 
@@ -22,6 +22,11 @@ class Command(ImportCommand):
         parser.add_argument("--code-property", default="area_code", help="default: area_code")
         parser.add_argument("--name-property", default="area_name", help="default: area_name")
         parser.add_argument("--description-property", default="")
+        parser.add_argument(
+            "--drawn",
+            action="store_true",
+            help="the neighbourhoods were drawn on a map (not taken from an official boundary set)",
+        )
         parser.add_argument("--dataset-name", default="", help="what to call this boundary set")
         parser.add_argument("--licence", default=OGL["licence"])
         super().add_arguments(parser)
@@ -39,5 +44,6 @@ class Command(ImportCommand):
             code_property=options["code_property"],
             name_property=options["name_property"],
             description_property=options["description_property"],
+            origin=Area.Origin.DRAWN if options["drawn"] else "",
             dataset=DatasetInfo(slug=slug, name=name, licence=options["licence"]),
         )

@@ -1,0 +1,117 @@
+"""Postcodes and names as people write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from livingmap.core.text import (
+    PostcodeError,
+    clean_postcode,
+    name_tokens,
+    names_match,
+    normalise_postcode,
+    null_if_blank,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("m154ab", "M15 4AB"),
+        ("M15 4AB", "M15 4AB"),
+        (" m15  4ab ", "M15 4AB"),
+        ("M154AB", "M15 4AB"),
+        ("m15 4ab", "M15 4AB"),
+        ("M 1 5 4 A B", "M15 4AB"),
+        ("\tM15\u00a04AB\n", "M15 4AB"),
+        ("m320th", "M32 0TH"),
+        ("WA14 1AB", "WA14 1AB"),
+        ("wa141ab", "WA14 1AB"),
+        ("M1 1AE", "M1 1AE"),
+        ("sw1a 1aa", "SW1A 1AA"),
+        ("W1A 0AX", "W1A 0AX"),
+        ("EC1A 1BB", "EC1A 1BB"),
+    ],
+)
+def test_a_postcode_in_any_spacing_and_case_is_normalised(text, expected):
+    assert normalise_postcode(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "M15",
+        "ABC 123",
+        "M15 4AB extra",
+        "M15 4A",
+        "M15 44B",
+        "154AB",
+        "M15-4AB",
+        "MM15 4AB X",
+        "1M5 4AB",
+    ],
+)
+def test_a_malformed_postcode_says_what_a_postcode_looks_like(text):
+    with pytest.raises(PostcodeError) as caught:
+        normalise_postcode(text)
+    message = str(caught.value)
+    assert "looks like M32 0TH" in message
+    assert text.strip() in message
+
+
+@pytest.mark.parametrize("text", ["", "   ", None])
+def test_no_postcode_asks_for_one(text):
+    with pytest.raises(PostcodeError, match="Enter a postcode, like M32 0TH"):
+        normalise_postcode(text)
+
+
+def test_a_very_long_entry_is_not_echoed_in_full():
+    with pytest.raises(PostcodeError) as caught:
+        normalise_postcode("x" * 5000)
+    assert len(str(caught.value)) < 200
+
+
+def test_postcode_error_is_a_value_error():
+    assert issubclass(PostcodeError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("m154ab", "M15 4AB"), ("WA15", ""), ("", ""), (None, ""), ("N/A", "")],
+)
+def test_clean_postcode_keeps_real_postcodes_and_drops_partial_ones(text, expected):
+    assert clean_postcode(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Coppice Library", "Coppice Avenue Library", True),
+        ("Altrincham Library", "ALTRINCHAM LIBRARY", True),
+        ("St Mary's Church", "St Marys Church", True),
+        ("Sale Waterside & Library", "Sale Waterside and Library", True),
+        ("Café Nero", "Cafe Nero", True),
+        ("Sale Library", "Stretford Library", False),
+        ("Urmston Leisure Centre", "Urmston Library", False),
+        ("", "Library", False),
+        ("The Centre", "Centre", False),
+    ],
+)
+def test_names_match_as_people_would(a, b, same):
+    assert names_match(a, b) is same
+    assert names_match(b, a) is same
+
+
+def test_name_tokens_drop_noise_words_and_accents():
+    assert name_tokens("The Friends of Stretford Café Ltd") == {"friends", "stretford", "cafe"}
+
+
+@pytest.mark.parametrize("value", ["NA", "n/a", "NULL", "none", "-", "NaN", "  ", None, ""])
+def test_the_many_spellings_of_nothing_are_blank(value):
+    assert null_if_blank(value) == ""
+
+
+def test_real_values_are_kept_trimmed():
+    assert null_if_blank("  Sale  ") == "Sale"
+    assert null_if_blank(0) == ""
+    assert null_if_blank(12) == "12"
