@@ -7,18 +7,29 @@ PORT ?= 8000
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Installing is done once per virtual environment, and again only when pyproject.toml changes.
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint format bench install demo clean
+# axe-core, for the accessibility tests in headless Chromium, from the npm registry.
+AXE_VERSION := 4.14.1
+AXE_SHA512 := 1477dafa598d8d065f273d6af302aa203c02e83131707b7fa648cd41bd3d6b734f8c22a0dab86ee6a6f64b8afbe804b214d36db85a2826965edfb3a0b9d546b5
+AXE_DIR := .cache/axe-core/$(AXE_VERSION)
+AXE_JS := $(AXE_DIR)/axe.min.js
+
+.PHONY: help run test lint format bench install demo axe clean
 
 help:
 	@echo "make run    - install, migrate, load the Trafford demo if the database is empty, serve on 127.0.0.1:$(PORT)"
 	@echo "make test   - run the tests (SQLite by default; set DATABASE_URL for PostgreSQL)"
 	@echo "make bench  - national-scale benchmarks; results go to docs/benchmarks.md"
 	@echo "make lint   - the pre-test gate: check, makemigrations --check, ruff format --check, ruff check"
+	@echo "make format - reformat the code and apply ruff's safe fixes"
+	@echo "make axe    - fetch axe-core $(AXE_VERSION) for the accessibility tests (needs npm)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Living Map needs Python 3.11 or newer")'
+	@if [ -L $(VENV) ] && [ ! -e $(VENV) ]; then \
+	  echo "$(VENV) is a link to nothing: making a new virtual environment there instead"; rm -f $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
@@ -31,16 +42,37 @@ demo: install
 	$(BIN)/livingmap load_demo --if-empty --quiet
 
 run: demo
-	DEBUG=$${DEBUG:-1} $(BIN)/gunicorn livingmap.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+	DEBUG=$${DEBUG:-1} $(BIN)/gunicorn livingmap.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --no-control-socket
+
+# The browser tests need axe-core; without npm they are skipped, with the reason shown.
+$(AXE_JS):
+	@if command -v npm >/dev/null 2>&1; then \
+	  set -e; rm -rf $(AXE_DIR).tmp; mkdir -p $(AXE_DIR).tmp; \
+	  (cd $(AXE_DIR).tmp && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null); \
+	  echo "$(AXE_SHA512)  $(AXE_DIR).tmp/axe-core-$(AXE_VERSION).tgz" | sha512sum --check --quiet; \
+	  tar -xzf $(AXE_DIR).tmp/axe-core-$(AXE_VERSION).tgz -C $(AXE_DIR).tmp --strip-components=1 \
+	    package/axe.min.js package/LICENSE; \
+	  rm -rf $(AXE_DIR); mv $(AXE_DIR).tmp $(AXE_DIR); rm -f $(AXE_DIR)/axe-core-$(AXE_VERSION).tgz; \
+	  echo "axe-core $(AXE_VERSION) is in $(AXE_DIR)"; \
+	else \
+	  echo "npm not found: the accessibility tests will be skipped (install Node.js and npm to run them)"; \
+	fi
+
+axe: $(AXE_JS)
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory axe || echo "could not fetch axe-core: the accessibility tests will be skipped"
+	LIVINGMAP_AXE_JS=$(abspath $(AXE_JS)) LIVINGMAP_VENV=$(abspath $(VENV)) $(BIN)/pytest $(PYTEST_ARGS)
+
+# Every check runs even when an earlier one fails, so one run shows every problem.
+LINT_CHECKS := "$(BIN)/livingmap check" "$(BIN)/livingmap makemigrations --check --dry-run" \
+  "$(BIN)/ruff format --check ." "$(BIN)/ruff check ."
 
 lint: install
-	$(BIN)/livingmap check
-	$(BIN)/livingmap makemigrations --check --dry-run
-	$(BIN)/ruff format --check .
-	$(BIN)/ruff check .
+	@failed=""; for check in $(LINT_CHECKS); do \
+	  echo "$$check"; $$check || failed="$$failed\n  $$check"; \
+	done; \
+	if [ -n "$$failed" ]; then echo -e "lint FAILED:$$failed"; exit 1; fi
 
 format: install
 	$(BIN)/ruff format .
@@ -51,4 +83,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .cache

@@ -47,7 +47,9 @@ def lookup_postcode(text: str) -> PostcodeResult:
     areas = list(
         Area.objects.filter(gss_code__in=row.codes, is_current=True).order_by("level", "name")
     )
-    hoods = areas_at_point(row.lon, row.lat, neighbourhoods_only=True) if row.lon is not None else []
+    hoods = (
+        areas_at_point(row.lon, row.lat, neighbourhoods_only=True) if row.lon is not None else []
+    )
     return PostcodeResult(row.postcode, row.lon, row.lat, areas, hoods)
 
 

@@ -1,0 +1,178 @@
+"""The main public pages in headless Chromium: axe-core finds no WCAG 2.2 A/AA violation, and the
+search journey works with JavaScript turned off.
+
+Run by `make test` (which fetches axe-core); skipped with a reason when Chromium, ChromeDriver or
+axe-core is missing, and failed instead in CI (LIVINGMAP_REQUIRE_BROWSER=1).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+#: WCAG 2.0, 2.1 and 2.2 at levels A and AA, as axe-core tags them.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {runOnly: {type: "tag", values: arguments[0]}, resultTypes: ["violations"]})
+  .then((results) => done(JSON.stringify({
+      violations: results.violations, testEngine: results.testEngine,
+      url: results.url, rules: results.toolOptions.runOnly.values})))
+  .catch((error) => done(JSON.stringify({error: String(error)})));
+"""
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to check: where it is, and a phrase its main heading must hold, so that axe is
+    never run on an error page by mistake."""
+
+    name: str
+    heading: str
+
+    def url(self) -> str:
+        return PATHS[self.name]()
+
+
+def _altrincham_library() -> Any:
+    from livingmap.assets.models import Asset
+
+    return Asset.objects.public().get(name="Altrincham Library")
+
+
+def _ward_of_altrincham_library() -> Any:
+    from livingmap.areas.models import Area
+
+    return Area.objects.get(level="ward", is_current=True, asset_links__asset=_altrincham_library())
+
+
+PATHS = {
+    "home": lambda: "/",
+    "search results": lambda: "/assets/?q=library&postcode=WA14+1AH",
+    "search with a postcode error": lambda: "/assets/?q=library&postcode=NOT+A+POSTCODE",
+    "asset": lambda: _altrincham_library().get_absolute_url(),
+    "neighbourhoods": lambda: "/neighbourhoods/",
+    "neighbourhood": lambda: "/neighbourhoods/south/",
+    "ward": lambda: _ward_of_altrincham_library().get_absolute_url(),
+    "data": lambda: "/about/data/",
+}
+
+PAGES = [
+    Page("home", "Trafford"),
+    Page("search results", ""),
+    Page("search with a postcode error", ""),
+    Page("asset", "Altrincham Library"),
+    Page("neighbourhoods", "eighbourhood"),
+    Page("neighbourhood", "South"),
+    Page("ward", ""),  # the ward's name is checked in the test
+    Page("data", "data"),
+]
+
+
+def _open(driver: Any, url: str) -> None:
+    """Load a page and let its scripts (the map) finish drawing."""
+    driver.get(url)
+    deadline = time.monotonic() + 20
+    while driver.execute_script("return document.readyState") != "complete":
+        if time.monotonic() > deadline:
+            pytest.fail(f"{url} did not finish loading in 20 s")
+        time.sleep(0.05)
+    time.sleep(0.3)  # map markers are added just after load
+
+
+def _describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']}\n  {v['helpUrl']}")
+        for node in v["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            lines.append(f"    at {target}\n       {node['html'][:200]}")
+            summary = (node.get("failureSummary") or "").replace("\n", "\n       ")
+            if summary:
+                lines.append(f"       {summary}")
+    return "\n".join(lines)
+
+
+def run_axe(driver: Any, axe_source: str) -> dict[str, Any]:
+    driver.execute_script(axe_source)
+    result = json.loads(driver.execute_async_script(RUN_AXE, WCAG_TAGS))
+    assert "error" not in result, result.get("error")
+    return result
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_page_has_no_wcag_violations(page: Page, site: str, browser: Any, axe_source: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    url = site + page.url()
+    _open(browser, url)
+    headings = browser.find_elements(By.TAG_NAME, "h1")
+    assert len(headings) == 1, f"{url}: expected one h1, found {len(headings)}"
+    heading = headings[0].text
+    assert page.heading in heading, f"{url}: h1 is {heading!r}, expected {page.heading!r}"
+    if page.name == "ward":
+        assert _ward_of_altrincham_library().name in heading
+    if page.name == "search results":
+        assert "Altrincham Library" in browser.find_element(By.TAG_NAME, "main").text
+    if page.name == "search with a postcode error":
+        errors = browser.find_elements(By.CSS_SELECTOR, ".govuk-error-summary, [role=alert]")
+        assert errors, f"{url}: no error summary for a malformed postcode"
+        assert "postcode" in errors[0].text.lower()
+
+    result = run_axe(browser, axe_source)
+    assert result["rules"] == WCAG_TAGS
+    violations = result["violations"]
+    assert not violations, (
+        f"axe-core {result['testEngine']['version']} found {len(violations)} WCAG violation(s) "
+        f"on {page.name} ({url}):\n{_describe(violations)}"
+    )
+
+
+def test_axe_finds_violations_when_there_are_some(site: str, browser: Any, axe_source: str) -> None:
+    """The check itself can fail: the same run on a page with a known fault reports it."""
+    from selenium.webdriver.common.by import By
+
+    _open(browser, site + "/")
+    browser.execute_script(
+        "const img = document.createElement('img'); img.src = '/missing.png';"
+        "document.querySelector('main').appendChild(img);"
+        "document.documentElement.removeAttribute('lang');"
+    )
+    assert browser.find_element(By.CSS_SELECTOR, "main img[src='/missing.png']")
+    ids = {v["id"] for v in run_axe(browser, axe_source)["violations"]}
+    assert {"image-alt", "html-has-lang"} <= ids
+
+
+def test_search_journey_without_javascript(site: str, browser_without_javascript: Any) -> None:
+    """Fill in the search form, submit it, see the results and open an asset: no JavaScript."""
+    from selenium.webdriver.common.by import By
+
+    driver = browser_without_javascript
+    driver.get("data:text/html,<title>off</title><script>document.title = 'on'</script>")
+    assert driver.title == "off", "JavaScript is not turned off in this browser"
+
+    _open(driver, site + "/")
+    form = driver.find_element(By.CSS_SELECTOR, "form:has(input[name=q])")
+    form.find_element(By.NAME, "q").send_keys("library")
+    postcode = form.find_elements(By.NAME, "postcode")
+    if postcode:
+        postcode[0].send_keys("wa141ah")  # any spacing and case
+    form.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit], button").click()
+
+    assert "/assets/" in driver.current_url
+    assert "q=library" in driver.current_url
+    main = driver.find_element(By.TAG_NAME, "main")
+    link = main.find_element(By.LINK_TEXT, "Altrincham Library")
+    link.click()
+
+    assert driver.current_url == site + _altrincham_library().get_absolute_url()
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Altrincham Library"
+    # The list of assets never depends on the map: the page has the address in plain text.
+    assert "WA14" in driver.find_element(By.TAG_NAME, "main").text
