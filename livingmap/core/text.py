@@ -36,24 +36,72 @@ def clean_postcode(text: str | None) -> str:
 
 
 _NOISE_WORDS = frozenset({"the", "and", "of", "a", "at", "in", "ltd", "limited", "cic", "centre"})
+#: Short forms written both ways in open data.
+_SAME_AS = {"fc": ("football", "club"), "rc": ("catholic",), "cofe": ("ce",), "st": ("saint",)}
+#: Words that, added to a name, make it a different body or place: "Moss Park School PTA" is
+#: not "Moss Park School", nor "Friends of Victoria Park" the park.
+_SEPARATE_BODY_WORDS = frozenset(
+    {
+        "pta",
+        "friends",
+        "association",
+        "parents",
+        "fund",
+        "club",
+        "pharmacy",
+        "school",
+        "primary",
+        "academy",
+        "nursery",
+        "college",
+        "society",
+        "trust",
+        "foundation",
+        "appeal",
+        "surgery",
+        "practice",
+        "medical",
+        "church",
+        "chapel",
+        "mosque",
+        "hall",
+        "house",
+    }
+)
 
 
 def name_tokens(name: str) -> frozenset[str]:
-    """The words of a name that tell it apart, for matching the same asset across data sets."""
+    """The words of a name that tell it apart, for matching the same asset across data sets.
+
+    Text in brackets is an aside ("Lostock Library (In College)") and is left out.
+    """
     folded = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    folded = re.sub(r"\([^)]*\)", " ", folded)
     folded = folded.replace("&", " and ").replace("'", "")
-    words = re.findall(r"[a-z0-9]+", folded)
+    words: list[str] = []
+    for word in re.findall(r"[a-z0-9]+", folded):
+        words.extend(_SAME_AS.get(word, (word,)))
     return frozenset(w for w in words if w not in _NOISE_WORDS)
 
 
 def names_match(a: str, b: str) -> bool:
     """True when two names plausibly name the same thing ("Coppice Library" ~ "Coppice Avenue
-    Library"): every distinguishing word of the shorter is in the longer, or they share most."""
+    Library", "Broadheath Central FC" ~ "Broadheath Central Football Club").
+
+    Either they share most of their words, or every word of the shorter (at least two words) is
+    in the longer and what the longer adds does not mark a separate body ("… PTA", "Friends of …").
+    """
     ta, tb = name_tokens(a), name_tokens(b)
     if not ta or not tb:
         return False
+    if ta == tb:
+        return True
     small, large = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-    return small <= large or len(ta & tb) / len(ta | tb) >= 0.6
+    if len(small) >= 2 and small <= large and not (large - small) & _SEPARATE_BODY_WORDS:
+        return True
+    shared = ta & tb
+    differing = ta ^ tb
+    return len(shared) / len(ta | tb) >= 0.6 and not differing & _SEPARATE_BODY_WORDS
 
 
 def null_if_blank(value: object) -> str:

@@ -527,12 +527,6 @@ def test_a_play_space_is_not_merged_into_the_park_it_is_in():
     assert not play.filter(categories__slug="green-space").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="names_match (core/text.py) treats 'X School PTA' as 'X School': a name that adds "
-    "words marking a separate body (PTA, friends, association) should not match. Reported to "
-    "the owner of core/text.py; remove this marker when fixed.",
-)
 def test_a_schools_parent_teacher_association_is_not_the_school():
     pta = Asset.objects.get(
         sources__dataset__slug="charity-commission-trafford",

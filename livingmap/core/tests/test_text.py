@@ -115,3 +115,23 @@ def test_real_values_are_kept_trimmed():
     assert null_if_blank("  Sale  ") == "Sale"
     assert null_if_blank(0) == ""
     assert null_if_blank(12) == "12"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Coppice Library", "Coppice Avenue Library", True),
+        ("Sale Library", "Sale Library (Integrated Facility in Sale Waterside)", True),
+        ("Broadheath Central FC", "Broadheath Central Football Club", True),
+        ("Moss Park Primary School", "Moss Park Primary School PTA", False),
+        ("Victoria Park", "Friends of Victoria Park", False),
+        ("Lostock Library (In College)", "Lostock College", False),
+        ("The Grammar", "Altrincham Grammar School", False),
+        ("Moss Park", "Moss Park Junior School", False),
+    ],
+)
+def test_names_match_the_same_asset_but_not_a_separate_body(a, b, same):
+    from livingmap.core.text import names_match
+
+    assert names_match(a, b) is same
+    assert names_match(b, a) is same
