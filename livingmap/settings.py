@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "livingmap.core",
     "livingmap.areas",
     "livingmap.assets",
+    "livingmap.places",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("livingmap.core.urls")),
-    path("", include("livingmap.areas.urls")),
+    path("", include("livingmap.places.urls")),
     path("", include("livingmap.assets.urls")),
 ]

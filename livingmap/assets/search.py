@@ -1,43 +1,151 @@
 """Full-text search on both databases behind one interface.
 
-SQLite: an FTS5 table (`assets_asset_fts`, external content, kept by triggers) ranked by bm25.
+SQLite: a contentless FTS5 table (`assets_asset_fts`, kept by triggers) ranked by bm25. Its rowid
+is a *place key* (migration 0003): latitude band, longitude band, then the asset id, so that the
+entries for words near a point are read as one short range instead of across the whole country.
 PostgreSQL: a generated, GIN-indexed `search_vector` column ranked by ts_rank.
-The vendor is chosen by `connection.vendor`; the tables come from migration 0002.
+The vendor is chosen by `connection.vendor`; the tables come from migrations 0002 and 0003.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db import connection
 
+from livingmap.core.geo import BBox
+
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+#: The asset id is the low 32 bits of an FTS5 rowid (see migration 0003).
+ID_MASK = 0xFFFF_FFFF
 
 
 def words_of(text: str) -> list[str]:
     return _WORD.findall(text or "")[:12]
 
 
-def match_ids_sql(text: str) -> tuple[str, list[str]] | None:
-    """SQL selecting (id, rank) of matching assets, lower rank = better; None if no words.
+def _fts5_query(words: list[str]) -> str:
+    """All words must match (prefix match for the last one, so "lib" finds "library")."""
+    terms = [f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*']
+    return " ".join(terms)
 
-    All words must match (prefix match for the last one, so "lib" finds "library").
-    """
+
+def _tsquery(words: list[str]) -> str:
+    return " & ".join([*words[:-1], f"{words[-1]}:*"])
+
+
+def match_ids_sql(text: str) -> tuple[str, list[str]] | None:
+    """SQL selecting (id, rank) of matching assets, lower rank = better; None if no words."""
     words = words_of(text)
     if not words:
         return None
     if connection.vendor == "sqlite":
-        terms = [f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*']
         return (
-            "SELECT rowid AS id, bm25(assets_asset_fts, 10.0, 1.0) AS rank "
+            f"SELECT rowid & {ID_MASK} AS id, bm25(assets_asset_fts, 10.0, 1.0) AS rank "  # noqa: S608
             "FROM assets_asset_fts WHERE assets_asset_fts MATCH %s",
-            [" ".join(terms)],
+            [_fts5_query(words)],
         )
     if connection.vendor == "postgresql":
-        query = " & ".join([*words[:-1], f"{words[-1]}:*"])
+        query = _tsquery(words)
         return (
             "SELECT id, -ts_rank(search_vector, to_tsquery('english', %s)) AS rank "
             "FROM assets_asset WHERE search_vector @@ to_tsquery('english', %s)",
             [query, query],
         )
     raise NotImplementedError(f"search is not written for {connection.vendor}")
+
+
+def place_band(lon: float, lat: float) -> tuple[int, int]:
+    """(latitude band, longitude band) of a point, computed exactly as migration 0003's SQL."""
+    return int((lat + 90.0) * 100), int((lon + 180.0) * 100)
+
+
+def match_near_sql(text: str, box: BBox) -> tuple[str, list[object]] | None:
+    """Like `match_ids_sql`, but only for assets that may lie in the box: a superset of them
+    (on SQLite whole 0.01-degree bands); callers filter exactly."""
+    words = words_of(text)
+    if not words:
+        return None
+    if connection.vendor == "postgresql":
+        query = _tsquery(words)
+        cells = box.lat_cells()
+        return (
+            "SELECT id, -ts_rank(search_vector, to_tsquery('english', %s)) AS rank "  # noqa: S608
+            "FROM assets_asset WHERE search_vector @@ to_tsquery('english', %s) "
+            f"AND lat_cell IN ({', '.join(['%s'] * len(cells))}) "
+            "AND lon BETWEEN %s AND %s AND lat BETWEEN %s AND %s",
+            [query, query, *cells, box.min_lon, box.max_lon, box.min_lat, box.max_lat],
+        )
+    if connection.vendor != "sqlite":
+        raise NotImplementedError(f"search is not written for {connection.vendor}")
+    min_lon, max_lon = max(box.min_lon, -180.0), min(box.max_lon, 180.0)
+    min_lat, max_lat = max(box.min_lat, -90.0), min(box.max_lat, 90.0)
+    first_band, first_lon = place_band(min_lon, min_lat)
+    last_band, last_lon = place_band(max_lon, max_lat)
+    return (
+        f"SELECT rowid & {ID_MASK} AS id, bm25(assets_asset_fts, 10.0, 1.0) AS rank "  # noqa: S608
+        "FROM assets_asset_fts WHERE assets_asset_fts MATCH %s "
+        "AND rowid >= %s AND rowid <= %s AND ((rowid >> 32) & 65535) BETWEEN %s AND %s",
+        [
+            _fts5_query(words),
+            first_band << 48,
+            (last_band << 48) | 0xFFFF_FFFF_FFFF,
+            first_lon,
+            last_lon,
+        ],
+    )
+
+
+@contextmanager
+def bulk_text_index(ids: Sequence[int]) -> Iterator[None]:
+    """Insert many new assets (these ids, consecutive) and index their words in one pass.
+
+    SQLite's FTS5, fed row by row from a trigger, flushes its pending index at every statement
+    savepoint: about five times slower than one INSERT … SELECT of the same rows. So, inside the
+    caller's transaction, the insert trigger is set aside while the rows go in, the new rows are
+    indexed together in place-key order (FTS5 also flushes whenever a rowid is lower than the
+    last), and the trigger is put back as it was. Elsewhere this does nothing.
+    """
+    if connection.vendor != "sqlite" or not ids:
+        yield
+        return
+    first, last = min(ids), max(ids)
+    if last > ID_MASK:
+        raise ValueError(f"asset ids above {ID_MASK} do not fit the search index")
+    if not connection.in_atomic_block:
+        raise RuntimeError("bulk_text_index must run inside a transaction")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [INSERT_TRIGGER]
+        )
+        row = cursor.fetchone()
+        if row is None:  # no trigger (an unmigrated database): nothing to set aside
+            yield
+            return
+        cursor.execute(f"DROP TRIGGER {INSERT_TRIGGER}")
+        try:
+            yield
+            cursor.execute(
+                "INSERT INTO assets_asset_fts(rowid, name, search_text) "  # noqa: S608
+                f"SELECT {place_key_sql('assets_asset')} AS k, name, search_text FROM assets_asset "
+                "WHERE id BETWEEN %s AND %s ORDER BY k",
+                [first, last],
+            )
+        finally:
+            cursor.execute(row[0])
+
+
+INSERT_TRIGGER = "assets_asset_fts_ai"
+
+
+def place_key_sql(row: str) -> str:
+    """SQL for the FTS5 rowid of an asset row: the same expression as migration 0003's."""
+    return (
+        f"(CASE WHEN {row}.lat BETWEEN -90 AND 90 AND {row}.lon BETWEEN -180 AND 180 "
+        f"THEN (CAST(({row}.lat + 90.0) * 100 AS INTEGER) << 48) "
+        f"| (CAST(({row}.lon + 180.0) * 100 AS INTEGER) << 32) | {row}.id "
+        f"ELSE (32767 << 48) | {row}.id END)"
+    )

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from livingmap.areas.models import Area
 from livingmap.core.geo import BBox, haversine_many
 
 from .models import Asset, AssetKind, Category
-from .search import match_ids_sql
+from .search import match_ids_sql, match_near_sql
 
 MAX_RADIUS_M = 50_000
 DEFAULT_PAGE_SIZE = 20
@@ -118,11 +119,16 @@ def search_assets(q: AssetQuery) -> SearchResults:
             lat__gte=box.min_lat,
             lat__lte=box.max_lat,
         )
-        if match:
-            sql, params = match
-            ranks = _ranks(sql, params, qs)
+        near_match = match_near_sql(q.words, box) if match else None
+        if near_match:
+            # Only entries near the point are read; the query below keeps those in the box that
+            # pass the other filters.
+            sql, params = near_match
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                ranks = {row[0]: row[1] for row in cursor.fetchall()}
             qs = qs.filter(id__in=list(ranks))
-        rows = list(qs.values_list("id", "lon", "lat"))
+        rows = list(qs.order_by().values_list("id", "lon", "lat", "kind"))
         if not rows:
             return SearchResults(q, [], 0)
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -134,6 +140,7 @@ def search_assets(q: AssetQuery) -> SearchResults:
         )
         inside = dist <= q.within_m
         ids, dist = ids[inside], dist[inside]
+        kinds_inside = [r[3] for r, keep in zip(rows, inside.tolist(), strict=True) if keep]
         rank_arr = np.array([ranks.get(int(i), 0.0) for i in ids])
         order = np.lexsort((rank_arr, dist))
         total = len(order)
@@ -143,7 +150,7 @@ def search_assets(q: AssetQuery) -> SearchResults:
         distances = {int(ids[i]): float(dist[i]) for i in page}
         by_id = _load(page_ids)
         hits = [AssetHit(by_id[i], distances[i], ranks.get(i)) for i in page_ids if i in by_id]
-        return SearchResults(q, hits, total, _kind_counts(ids.tolist()))
+        return SearchResults(q, hits, total, _kind_counts(ids.tolist(), kinds_inside))
     if match:
         sql, params = match
         ranks = _ranks(sql, params, qs)
@@ -164,9 +171,7 @@ def search_assets(q: AssetQuery) -> SearchResults:
 
 def _ranks(sql: str, params: list[Any], qs: QuerySet[Asset]) -> dict[int, float]:
     """{asset id: rank} for assets in `qs` that match the words (the text query runs once)."""
-    inner, inner_params = qs.values("id").query.sql_with_params()
-    from django.db import connection
-
+    inner, inner_params = qs.order_by().values("id").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             # Both parts are SQL we build (match_ids_sql and the ORM); values go as parameters.
@@ -181,9 +186,12 @@ def _load(ids: list[int]) -> dict[int, Asset]:
     return {a.id: a for a in assets}
 
 
-def _kind_counts(ids: list[int]) -> dict[str, int]:
+def _kind_counts(ids: list[int], kinds: list[str] | None = None) -> dict[str, int]:
+    """{kind: number} of these assets (none past 5,000); `kinds` if the caller has them."""
     if len(ids) > 5000:
         return {}
+    if kinds is not None:
+        return dict(Counter(kinds))
     counts: Counter[str] = Counter()
     for start in range(0, len(ids), 900):
         counts.update(

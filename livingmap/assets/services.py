@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import math
+import operator
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import transaction
+import numpy as np
+import shapely
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone
 
 from livingmap.areas.models import Area, Postcode
 from livingmap.areas.selectors import areas_at_point
@@ -18,6 +24,12 @@ from livingmap.core.models import Dataset
 from livingmap.core.text import names_match
 
 from .models import Asset, AssetArea, AssetKind, AssetSource, Category, Visibility
+from .search import bulk_text_index
+
+#: Rows per executemany call in bulk writes.
+BULK_BATCH = 5000
+#: From this many new assets, a SQLite import indexes their words in one pass (see search.py).
+BULK_TEXT_INDEX_FROM = 1000
 
 #: Two records whose names match are the same asset if this close (metres) or at one postcode.
 SAME_PLACE_M = 150.0
@@ -86,38 +98,84 @@ class AssetRecord:
 
 def build_area_index(areas: Iterable[Area] | None = None) -> AreaIndex:
     """An index over every area and neighbourhood (all vintages), for bulk assignment."""
-    rows = list(areas if areas is not None else Area.objects.only("id", "geometry"))
-    return AreaIndex([a.id for a in rows], [geometry_from_geojson(a.geometry) for a in rows])
+    if areas is not None:
+        rows = list(areas)
+        return AreaIndex([a.id for a in rows], [geometry_from_geojson(a.geometry) for a in rows])
+    # Every area: parse the stored GeoJSON text in one vectorised call (35,000 LSOAs take a
+    # fraction of a second instead of seconds); anything unusual goes the careful way.
+    with connection.cursor() as cursor:
+        geometry = "geometry::text" if connection.vendor == "postgresql" else "geometry"
+        cursor.execute(f"SELECT id, {geometry} FROM areas_area ORDER BY id")  # noqa: S608
+        rows = cursor.fetchall()
+    if not rows:
+        return AreaIndex([], [])
+    keys = [r[0] for r in rows]
+    texts = [r[1] if isinstance(r[1], str) else json.dumps(r[1]) for r in rows]
+    geoms = shapely.from_geojson(texts, on_invalid="ignore")
+    good = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & shapely.is_valid(geoms)
+    for i in np.flatnonzero(~good).tolist():
+        geoms[i] = geometry_from_geojson(json.loads(texts[i]))
+    return AreaIndex(keys, geoms)
 
 
-def assign_areas(assets: Sequence[Asset], index: AreaIndex | None = None) -> int:
+class Placed(NamedTuple):
+    """Where an asset is, for area assignment (an Asset has the same attributes)."""
+
+    id: int
+    lon: float | None
+    lat: float | None
+    footprint: dict[str, Any] | None
+
+
+def assign_areas(
+    assets: Sequence[Asset | Placed], index: AreaIndex | None = None, *, new: bool = False
+) -> int:
     """Store, for each asset, every area and neighbourhood its location falls in.
 
     An asset with a footprint (a park, an allotment site) is in every area the footprint
-    overlaps; otherwise its point decides. Unlocated assets are in no area.
+    overlaps; otherwise its point decides. Unlocated assets are in no area. `new=True` says the
+    assets were created in this transaction, so they have no stored areas to clear.
     """
-    ids = [a.id for a in assets]
-    for chunk in chunked(ids, 900):
-        AssetArea.objects.filter(asset_id__in=chunk).delete()
+    if not new:
+        ids = [a.id for a in assets]
+        for chunk in chunked(ids, 900):
+            AssetArea.objects.filter(asset_id__in=chunk).delete()
     located = [a for a in assets if a.lat is not None and a.lon is not None]
     if not located:
         return 0
     index = index if index is not None else build_area_index()
     if len(index) == 0:
         return 0
-    pairs: set[tuple[int, int]] = set()
-    asset_pos, area_pos = index.points_in([a.lon for a in located], [a.lat for a in located])
-    pairs.update(zip(asset_pos.tolist(), area_pos.tolist(), strict=True))
+    asset_pos, area_pos = index.points_in(
+        np.fromiter((a.lon for a in located), float, len(located)),
+        np.fromiter((a.lat for a in located), float, len(located)),
+    )
     with_footprint = [(i, a) for i, a in enumerate(located) if a.footprint]
     if with_footprint:
+        pairs: set[tuple[int, int]] = set(zip(asset_pos.tolist(), area_pos.tolist(), strict=True))
         geoms = [geometry_from_geojson(a.footprint) for _, a in with_footprint]
-        g_pos, area_pos = index.geometries_in(geoms)
-        for g, ar in zip(g_pos.tolist(), area_pos.tolist(), strict=True):
+        g_pos, fp_area_pos = index.geometries_in(geoms)
+        for g, ar in zip(g_pos.tolist(), fp_area_pos.tolist(), strict=True):
             if geoms[g].intersection(index.geometries[ar]).area > 0.1 * geoms[g].area:
                 pairs.add((with_footprint[g][0], ar))
-    links = [AssetArea(asset_id=located[i].id, area_id=index.keys[ar]) for i, ar in pairs]
-    AssetArea.objects.bulk_create(links, batch_size=5000)
+        asset_pos = np.fromiter((p[0] for p in pairs), np.int64, len(pairs))
+        area_pos = np.fromiter((p[1] for p in pairs), np.int64, len(pairs))
+    asset_ids = np.fromiter((a.id for a in located), np.int64, len(located))
+    area_keys = np.asarray(index.keys, dtype=np.int64)
+    links = list(zip(area_keys[area_pos].tolist(), asset_ids[asset_pos].tolist(), strict=True))
+    _insert_rows("assets_assetarea", ("area_id", "asset_id"), links)
     return len(links)
+
+
+def _insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Plain multi-row INSERT (executemany) for bulk writes the ORM would do an object at a time."""
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - our own names
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BULK_BATCH):
+            cursor.executemany(sql, rows[start : start + BULK_BATCH])
 
 
 def reassign_near(areas: Sequence[Area], *, batch: int = 20_000) -> int:
@@ -144,11 +202,22 @@ def _reassign(ids: list[int], batch: int) -> int:
     if not ids:
         return 0
     index = build_area_index()
+    footprint = Asset._meta.get_field("footprint")
     total = 0
     for chunk in chunked(ids, batch):
         with transaction.atomic():
-            assets = Asset.objects.filter(id__in=chunk).only("id", "lon", "lat", "footprint")
-            total += assign_areas(list(assets), index)
+            rows = []
+            for part in chunked(chunk, 900):
+                rows.extend(
+                    Asset.objects.filter(id__in=part)
+                    .order_by()
+                    .values_list("id", "lon", "lat", "footprint")
+                )
+            placed = [
+                Placed(i, lon, lat, footprint.to_python(fp) if fp is not None else None)
+                for i, lon, lat, fp in rows
+            ]
+            total += assign_areas(placed, index)
     return total
 
 
@@ -156,8 +225,15 @@ def _reassign(ids: list[int], batch: int) -> int:
 
 
 def search_text_for(asset: Asset, category_names: Iterable[str]) -> str:
-    parts = [*category_names, asset.get_kind_display(), asset.description, asset.address]
-    parts.append(asset.postcode)
+    return _search_text(
+        category_names, asset.get_kind_display(), asset.description, asset.address, asset.postcode
+    )
+
+
+def _search_text(
+    category_names: Iterable[str], kind_label: str, description: str, address: str, postcode: str
+) -> str:
+    parts = [*category_names, kind_label, description, address, postcode]
     return " ".join(p for p in parts if p)
 
 
@@ -331,18 +407,21 @@ def import_asset_records(
     categories = _categories(s for _, r in unique for s in r.categories)
 
     sources: dict[str, AssetSource] = {}
-    for chunk in chunked([r.source_id for _, r in unique], 900):
-        sources.update(
-            (s.source_id, s)
-            for s in AssetSource.objects.filter(dataset=dataset, source_id__in=chunk)
-        )
+    if AssetSource.objects.filter(dataset=dataset).exists():
+        for chunk in chunked([r.source_id for _, r in unique], 900):
+            sources.update(
+                (s.source_id, s)
+                for s in AssetSource.objects.filter(dataset=dataset, source_id__in=chunk)
+            )
     assets: dict[int, Asset] = {}
     for chunk in chunked([s.asset_id for s in sources.values()], 900):
         assets.update((a.id, a) for a in Asset.objects.filter(id__in=chunk))
     fresh = [r for _, r in unique if r.source_id not in sources]
-    candidates = _candidates_for(fresh, dataset) if fresh else _Candidates([])
+    # Into an empty register (a first import) there is nothing to be the same as.
+    others = Asset.objects.exclude(sources__dataset=dataset)
+    candidates = _candidates_for(fresh, dataset) if fresh and others.exists() else None
 
-    new_assets: list[tuple[Asset, AssetRecord]] = []
+    new_records: list[AssetRecord] = []
     merged: list[tuple[Asset, AssetRecord]] = []
     changed: list[tuple[Asset, AssetRecord, AssetSource]] = []
     claimed: set[int] = set()
@@ -356,44 +435,162 @@ def import_asset_records(
             _merge_into(asset, rec, source.data)
             changed.append((asset, rec, source))
             continue
-        match = candidates.find(rec, claimed)
+        match = candidates.find(rec, claimed) if candidates is not None else None
         if match is not None:
             asset = Asset.objects.get(pk=match.pk)
             claimed.add(asset.id)
             _merge_into(asset, rec, {})
             merged.append((asset, rec))
             continue
-        asset = Asset(**rec.values(), extra=rec.extra)
-        if asset.kind == AssetKind.GIFTS:
-            asset.visibility = Visibility.PRIVATE
-        new_assets.append((asset, rec))
+        new_records.append(rec)
 
-    for asset, rec in new_assets:
-        asset.lat_cell = lat_cell(asset.lat)
-        asset.search_text = search_text_for(asset, [categories[s].name for s in rec.categories])
-    created = Asset.objects.bulk_create([a for a, _ in new_assets], batch_size=2000)
-    for (asset, _), saved in zip(new_assets, created, strict=True):
-        asset.pk = saved.pk
+    new_ids = _create_assets(new_records, categories)
     for asset, _rec, *_ in [*merged, *changed]:
         asset.save()
 
-    AssetSource.objects.bulk_create(
+    source_data = _db_value(AssetSource._meta.get_field("data"))
+    now = _db_value(AssetSource._meta.get_field("imported_at"))(timezone.now())
+    _insert_rows(
+        "assets_assetsource",
+        ("dataset_id", "source_id", "imported_at", "data", "asset_id"),
         [
-            AssetSource(asset=a, dataset=dataset, source_id=r.source_id, data=r.as_source_data())
-            for a, r in [*new_assets, *merged]
+            (
+                dataset.id,
+                r.source_id,
+                now,
+                source_data(r.as_source_data()),
+                i,
+            )
+            for i, r in [*zip(new_ids, new_records, strict=True), *((a.id, r) for a, r in merged)]
         ],
-        batch_size=5000,
     )
     for _, rec, source in changed:
         source.data = rec.as_source_data()
     AssetSource.objects.bulk_update([s for *_, s in changed], ["data"], batch_size=2000)
 
-    touched = [*new_assets, *merged, *[(a, r) for a, r, _ in changed]]
-    _add_categories([(a, r.categories) for a, r in touched], categories)
-    _refresh_search_text([a for a, _ in [*merged, *[(a, r) for a, r, _ in changed]]])
-    assign_areas([a for a, _ in touched], index)
-    report.created += len(new_assets)
-    report.updated += len(merged) + len(changed)
+    updated = [*merged, *[(a, r) for a, r, _ in changed]]
+    through_rows = [
+        (i, categories[slug].id)
+        for i, r in zip(new_ids, new_records, strict=True)
+        for slug in dict.fromkeys(r.categories)
+    ]
+    _insert_rows("assets_asset_categories", ("asset_id", "category_id"), through_rows)
+    _add_categories([(a, r.categories) for a, r in updated], categories)
+    _refresh_search_text([a for a, _ in updated])
+    placed = [
+        Placed(i, r.lon, r.lat, r.footprint) for i, r in zip(new_ids, new_records, strict=True)
+    ]
+    if index is None and (placed or updated):
+        index = build_area_index()
+    assign_areas(placed, index, new=True)
+    assign_areas([a for a, _ in updated], index)
+    report.created += len(new_records)
+    report.updated += len(updated)
+
+
+#: Asset columns written for a new asset, in order (the id is given too).
+_NEW_ASSET_FIELDS = (
+    *RECORD_FIELDS,
+    "extra",
+    "lat_cell",
+    "search_text",
+    "uuid",
+    "created_at",
+    "updated_at",
+)
+
+
+def _create_assets(records: Sequence[AssetRecord], categories: dict[str, Category]) -> list[int]:
+    """Insert new assets in bulk, as Asset.save would store them; returns their ids in order.
+
+    Values are prepared by each field's own get_db_prep_save, so they are stored exactly as the
+    ORM stores them, without building a model instance per row. On SQLite, a large batch has its
+    words indexed in one pass after the rows are in (search.bulk_text_index).
+    """
+    if not records:
+        return []
+    fields = [Asset._meta.get_field(name) for name in _NEW_ASSET_FIELDS]
+    prep = {
+        f.name: _db_value(f)
+        for f in fields
+        if f.get_internal_type() in {"JSONField", "UUIDField", "DateTimeField"}
+    }
+    labels = {k.value: str(k.label) for k in AssetKind}
+    names = {slug: c.name for slug, c in categories.items()}
+    now = prep["created_at"](timezone.now())
+    ids = _reserve_asset_ids(len(records))
+    prep_extra, prep_uuid = prep["extra"], prep["uuid"]
+    # Record fields whose values need preparing (JSON), by position.
+    prep_at = [(k, prep[name]) for k, name in enumerate(RECORD_FIELDS) if name in prep]
+    values_of = operator.attrgetter(*RECORD_FIELDS)
+    visibility_at = RECORD_FIELDS.index("visibility")
+    gifts, private = AssetKind.GIFTS, Visibility.PRIVATE
+    rows = []
+    for asset_id, rec in zip(ids, records, strict=True):
+        values = list(values_of(rec))
+        for k, prepare in prep_at:
+            values[k] = prepare(values[k])
+        if rec.kind == gifts:
+            values[visibility_at] = private
+        text = _search_text(
+            [names[s] for s in rec.categories],
+            labels.get(rec.kind, rec.kind),
+            rec.description,
+            rec.address,
+            rec.postcode,
+        )
+        rows.append(
+            (
+                asset_id,
+                *values,
+                prep_extra(rec.extra),
+                lat_cell(rec.lat),
+                text,
+                prep_uuid(uuid.uuid4()),
+                now,
+                now,
+            )
+        )
+    columns = ("id", *(f.column for f in fields))
+    if len(rows) >= BULK_TEXT_INDEX_FROM:
+        with bulk_text_index(ids):
+            _insert_rows("assets_asset", columns, rows)
+    else:
+        _insert_rows("assets_asset", columns, rows)
+    return ids
+
+
+def _db_value(model_field: Any) -> Any:
+    """A function giving a field's database value as the ORM's get_db_prep_save would."""
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-access proxy
+    if model_field.get_internal_type() == "JSONField":
+        # JSONField.get_db_prep_save: None is SQL NULL; other values go through the backend's
+        # adapt_json_value with the field's encoder (for the plain dicts importers give).
+        adapt, encoder = db.ops.adapt_json_value, model_field.encoder
+        return lambda v: None if v is None else adapt(v, encoder)
+    if model_field.get_internal_type() == "UUIDField" and not db.features.has_native_uuid_field:
+        return lambda v: v.hex  # UUIDField.get_db_prep_value without a native uuid type
+    return lambda v: model_field.get_db_prep_save(v, db)
+
+
+def _reserve_asset_ids(n: int) -> list[int]:
+    """n ids for new assets, as the database's own sequence would give them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('assets_asset', 'id')) "
+                "FROM generate_series(1, %s)",
+                [n],
+            )
+            return [r[0] for r in cursor.fetchall()]
+        # SQLite: the write lock is held (the import is one transaction), so the next ids are
+        # ours. AUTOINCREMENT never reuses an id, so start after the highest ever given too.
+        cursor.execute(
+            "SELECT max(coalesce((SELECT max(id) FROM assets_asset), 0), "
+            "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'assets_asset'), 0))"
+        )
+        first = cursor.fetchone()[0] + 1
+    return list(range(first, first + n))
 
 
 def _add_categories(

@@ -7,9 +7,9 @@ from django.shortcuts import render
 
 from livingmap.areas.models import AreaLevel
 from livingmap.areas.selectors import neighbourhoods
-from livingmap.core.views import asset_points, map_data
 
 from .forms import AssetSearchForm
+from .maps import asset_points, map_data
 from .models import Asset
 from .selectors import (
     SearchError,

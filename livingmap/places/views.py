@@ -1,9 +1,8 @@
-"""Public pages for places: the list of neighbourhoods, a neighbourhood's profile, and a
-statutory area's page.
+"""Public pages for places: the home page, the list of neighbourhoods, a neighbourhood's
+profile, and a statutory area's page.
 
-These pages put an area's assets beside its need, so they read from the assets app's selectors
-as well as this app's: they are the place where the two meet (the models and selectors of
-`areas` still know nothing of assets).
+These pages put an area's assets beside its need, so they read from the selectors of both the
+areas and the assets apps: this app is where the two meet, and neither depends on it.
 """
 
 from __future__ import annotations
@@ -15,12 +14,8 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from livingmap.assets.models import AssetKind
-from livingmap.assets.selectors import assets_by_kind, kind_counts_by_area
-from livingmap.core.views import asset_points, map_data
-
-from .models import Area, AreaLevel
-from .selectors import (
+from livingmap.areas.models import Area, AreaLevel
+from livingmap.areas.selectors import (
     LSOA_COUNT_ENGLAND_2019,
     area_indicator_values,
     deprivation_domains,
@@ -28,7 +23,16 @@ from .selectors import (
     get_statutory_area,
     neighbourhood_indicators,
     neighbourhood_overviews,
+    neighbourhoods,
     neighbourhoods_overlapping,
+)
+from livingmap.assets.maps import asset_points, map_data
+from livingmap.assets.models import AssetKind
+from livingmap.assets.selectors import (
+    AssetQuery,
+    assets_by_kind,
+    kind_counts_by_area,
+    search_assets,
 )
 
 #: Lists of assets longer than this are folded into a <details> element.
@@ -75,7 +79,7 @@ def neighbourhood_list(request: HttpRequest) -> HttpResponse:
         {"overview": o, "assets": sum(counts.get(o.neighbourhood.id, {}).values())}
         for o in neighbourhood_overviews()
     ]
-    return render(request, "areas/neighbourhood_list.html", {"rows": rows})
+    return render(request, "places/neighbourhood_list.html", {"rows": rows})
 
 
 def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -89,7 +93,7 @@ def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:
     sources = {s.indicator.source_id: s.indicator for s in summaries}
     return render(
         request,
-        "areas/neighbourhood_detail.html",
+        "places/neighbourhood_detail.html",
         {
             "neighbourhood": hood,
             "population": by_slug.get("population"),
@@ -111,7 +115,7 @@ def area_detail(request: HttpRequest, slug: str) -> HttpResponse:
     values = area_indicator_values(area)
     return render(
         request,
-        "areas/area_detail.html",
+        "places/area_detail.html",
         {
             "area": area,
             "values": values,
@@ -119,4 +123,18 @@ def area_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "in_neighbourhoods": neighbourhoods_overlapping(area),
             **_assets_context(area),
         },
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    everything = search_assets(AssetQuery(page_size=1))
+    kinds = [
+        {"value": value, "label": label, "count": everything.kinds.get(value, 0)}
+        for value, label in AssetKind.choices
+        if value != AssetKind.GIFTS
+    ]
+    return render(
+        request,
+        "places/home.html",
+        {"kinds": kinds, "total": everything.total, "neighbourhoods": neighbourhoods()},
     )
