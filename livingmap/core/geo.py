@@ -7,7 +7,9 @@ it; web requests only do indexed joins and bounded bounding-box queries.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +89,11 @@ def bounds_of(geom: BaseGeometry) -> tuple[float, float, float, float]:
     return tuple(float(v) for v in geom.bounds)  # type: ignore[return-value]
 
 
+#: Bulk point queries use up to this many threads, each with at least this many points.
+MAX_THREADS = 4
+POINTS_PER_THREAD = 50_000
+
+
 class AreaIndex:
     """An STRtree over area geometries: which areas contain which points, in bulk.
 
@@ -96,7 +103,8 @@ class AreaIndex:
     def __init__(self, keys: Sequence[Any], geometries: Sequence[BaseGeometry]) -> None:
         self.keys = list(keys)
         self.geometries = np.asarray(geometries, dtype=object)
-        shapely.prepare(self.geometries)
+        # Not shapely.prepare(self.geometries): a predicate query prepares the geometries it is
+        # asked about, never the tree's, so preparing 35,000 areas only cost time.
         self.tree = shapely.STRtree(self.geometries)
 
     def __len__(self) -> int:
@@ -105,9 +113,27 @@ class AreaIndex:
     def points_in(
         self, lons: Iterable[float], lats: Iterable[float]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs (point index, area position) for every area each point lies in or on."""
-        points = shapely.points(_floats(lons), _floats(lats))
-        return self.tree.query(points, predicate="intersects")
+        """Pairs (point index, area position) for every area each point lies in or on.
+
+        Many points are split between threads (shapely releases the GIL while it queries), so
+        a national assignment uses every core; the pairs come back in the same order.
+        """
+        xs, ys = _floats(lons), _floats(lats)
+        workers = min(MAX_THREADS, os.cpu_count() or 1, len(xs) // POINTS_PER_THREAD)
+        if workers < 2:
+            return self.tree.query(shapely.points(xs, ys), predicate="intersects")
+        self.tree.query(shapely.points(xs[:1], ys[:1]))  # the tree is built before threads share it
+        bounds = np.linspace(0, len(xs), workers + 1).astype(int).tolist()
+
+        def part(k: int) -> tuple[np.ndarray, np.ndarray]:
+            start, end = bounds[k], bounds[k + 1]
+            points = shapely.points(xs[start:end], ys[start:end])
+            point_pos, area_pos = self.tree.query(points, predicate="intersects")
+            return point_pos + start, area_pos
+
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(part, range(workers)))
+        return np.concatenate([p for p, _ in parts]), np.concatenate([a for _, a in parts])
 
     def geometries_in(self, geometries: Sequence[BaseGeometry]) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (geometry index, area position) for every area each geometry overlaps."""
