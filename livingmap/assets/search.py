@@ -23,8 +23,55 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 ID_MASK = 0xFFFF_FFFF
 
 
+#: Little words PostgreSQL's 'english' configuration leaves out; SQLite's FTS5 would demand
+#: them, so "libraries in Sale" found nothing there. Both databases now ignore them.
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "so",
+        "such",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "were",
+        "will",
+        "with",
+    ]
+)
+
+
 def words_of(text: str) -> list[str]:
-    return _WORD.findall(text or "")[:12]
+    words = _WORD.findall(text or "")
+    kept = [w for w in words if w.lower() not in STOP_WORDS]
+    return (kept or words)[:12]
 
 
 def _fts5_query(words: list[str]) -> str:

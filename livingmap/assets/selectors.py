@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,15 @@ class AssetQuery:
             raise SearchError(
                 f"The distance must be more than 0 and at most {MAX_RADIUS_M // 1000} km"
             )
+        if self.near is not None:
+            lon, lat = self.near
+            if not (
+                math.isfinite(lon)
+                and math.isfinite(lat)
+                and -180 <= lon <= 180
+                and -90 <= lat <= 90
+            ):
+                raise SearchError("That point is not on the map: give a longitude and latitude")
         if self.page < 1:
             raise SearchError("The page number must be 1 or more")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:

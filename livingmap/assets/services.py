@@ -179,18 +179,22 @@ def _insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any
 
 
 def reassign_near(areas: Sequence[Area], *, batch: int = 20_000) -> int:
-    """Recompute the areas of the assets inside the bounding box of the changed areas."""
+    """Recompute the areas of every asset a boundary change may touch: those inside the changed
+    areas' bounding box, those linked to the changed areas before (a neighbourhood that shrank
+    or moved), and those with a footprint (a park whose point is outside may reach in)."""
     if not areas:
         return 0
-    ids = list(
-        Asset.objects.filter(
-            lon__gte=min(a.min_lon for a in areas),
-            lon__lte=max(a.max_lon for a in areas),
-            lat__gte=min(a.min_lat for a in areas),
-            lat__lte=max(a.max_lat for a in areas),
-        ).values_list("id", flat=True)
+    in_box = Asset.objects.filter(
+        lon__gte=min(a.min_lon for a in areas),
+        lon__lte=max(a.max_lon for a in areas),
+        lat__gte=min(a.min_lat for a in areas),
+        lat__lte=max(a.max_lat for a in areas),
+    ).values_list("id", flat=True)
+    linked = AssetArea.objects.filter(area__in=[a.pk for a in areas]).values_list(
+        "asset_id", flat=True
     )
-    return _reassign(ids, batch)
+    with_footprint = Asset.objects.filter(footprint__isnull=False).values_list("id", flat=True)
+    return _reassign(sorted({*in_box, *linked, *with_footprint}), batch)
 
 
 def reassign_all(*, batch: int = 20_000) -> int:

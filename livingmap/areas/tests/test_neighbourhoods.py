@@ -49,18 +49,6 @@ def without_footprints(ids: set[int]) -> set[int]:
     )
 
 
-STALE_LINKS = (
-    "assets.services.reassign_near recomputes only assets whose point lies in the changed areas' "
-    "NEW bounding box: assets linked to a neighbourhood that shrank or moved keep their old link "
-    "(fix: also reassign AssetArea.objects.filter(area__in=areas) asset ids)"
-)
-FOOTPRINTS_FROM_OUTSIDE = (
-    "assets.services.reassign_near selects assets by their point inside the changed areas' "
-    "bounding box, so an asset whose point is outside but whose footprint reaches in (a park on "
-    "the edge) is not recomputed (fix: also reassign assets with a footprint)"
-)
-
-
 def upload(path: Path, shapes: dict[str, shapely.Geometry], **options) -> BoundaryImporter:
     rows = [
         {"type": "Feature", "properties": {"name": name}, "geometry": mapping(geom)}
@@ -162,7 +150,6 @@ def test_a_drawn_neighbourhood_gets_the_assets_inside_it(tmp_path):
         assert linked_assets(locality) == expected_assets(shape(locality.geometry))
 
 
-@pytest.mark.xfail(strict=True, reason=FOOTPRINTS_FROM_OUTSIDE)
 def test_a_drawn_neighbourhood_gets_the_sites_whose_footprint_reaches_into_it(tmp_path):
     expected = expected_assets(STRETFORD_BOX)
     reaching_in = {
@@ -197,7 +184,6 @@ def test_a_drawn_neighbourhood_made_bigger_gains_the_assets_now_inside(tmp_path)
     assert before < after
 
 
-@pytest.mark.xfail(strict=True, reason=STALE_LINKS)
 def test_a_changed_drawn_neighbourhood_recomputes_its_assets(tmp_path):
     upload(tmp_path / "a.geojson", {"Our patch": STRETFORD_BOX}).run(commit=True)
     hood = Area.objects.get(slug="our-patch")
@@ -212,7 +198,6 @@ def test_a_changed_drawn_neighbourhood_recomputes_its_assets(tmp_path):
     assert after < before
 
 
-@pytest.mark.xfail(strict=True, reason=STALE_LINKS)
 def test_a_neighbourhood_moved_elsewhere_loses_the_assets_it_no_longer_holds(tmp_path):
     upload(tmp_path / "a.geojson", {"Our patch": STRETFORD_BOX}).run(commit=True)
     hood = Area.objects.get(slug="our-patch")
@@ -258,7 +243,6 @@ def test_a_changed_locality_boundary_is_stored_with_its_components(tmp_path, dat
     assert inside and inside <= linked_assets(hood)
 
 
-@pytest.mark.xfail(strict=True, reason=STALE_LINKS)
 def test_a_changed_locality_boundary_recomputes_its_assets(tmp_path, data_dir):
     path, new = _shrink_central(tmp_path, data_dir)
     BoundaryImporter(path, level=AreaLevel.NEIGHBOURHOOD, vintage=2023).run(commit=True)

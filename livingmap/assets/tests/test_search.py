@@ -173,13 +173,6 @@ def test_no_words_lists_every_public_asset_by_name():
     assert names == sorted(names)
 
 
-@pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    strict=True,
-    reason="assets.search.match_ids_sql requires every word on SQLite, stop words too, so "
-    "'libraries in Sale' finds nothing there while PostgreSQL (english config) drops 'in' and "
-    "finds Sale Library (fix: drop the same English stop words from the FTS5 query)",
-)
 def test_little_words_do_not_stop_a_search_finding_things():
     for words in ("libraries in Sale", "the library in sale", "a library"):
         found = {h.asset.name for h in everything(AssetQuery(words=words))}
@@ -378,13 +371,6 @@ def test_a_search_that_cannot_be_run_says_why(query, words):
     assert words in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assets.selectors.AssetQuery.check does not check `near`: NaN crashes in "
-    "core.geo.lat_cell (ValueError 'cannot convert float NaN to integer') and a point off the "
-    "globe silently finds nothing (fix: SearchError unless both are finite, -180 <= lon <= 180 "
-    "and -90 <= lat <= 90)",
-)
 @pytest.mark.parametrize(
     "near", [(math.nan, math.nan), (-2.3, math.inf), (500.0, 53.4), (-2.3, 95.0)]
 )
