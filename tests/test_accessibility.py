@@ -153,6 +153,7 @@ def test_axe_finds_violations_when_there_are_some(site: str, browser: Any, axe_s
 def test_search_journey_without_javascript(site: str, browser_without_javascript: Any) -> None:
     """Fill in the search form, submit it, see the results and open an asset: no JavaScript."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
 
     driver = browser_without_javascript
     driver.get("data:text/html,<title>off</title><script>document.title = 'on'</script>")
@@ -165,14 +166,18 @@ def test_search_journey_without_javascript(site: str, browser_without_javascript
     if postcode:
         postcode[0].send_keys("wa141ah")  # any spacing and case
     form.find_element(By.CSS_SELECTOR, "button[type=submit], input[type=submit], button").click()
+    # A click starts the navigation; wait for the results page rather than race it.
+    WebDriverWait(driver, 20).until(lambda d: "/assets/" in d.current_url)
 
     assert "/assets/" in driver.current_url
     assert "q=library" in driver.current_url
     main = driver.find_element(By.TAG_NAME, "main")
     link = main.find_element(By.LINK_TEXT, "Altrincham Library")
     link.click()
+    expected = site + _altrincham_library().get_absolute_url()
+    WebDriverWait(driver, 20).until(lambda d: d.current_url == expected)
 
-    assert driver.current_url == site + _altrincham_library().get_absolute_url()
+    assert driver.current_url == expected
     assert driver.find_element(By.TAG_NAME, "h1").text == "Altrincham Library"
     # The list of assets never depends on the map: the page has the address in plain text.
     assert "WA14" in driver.find_element(By.TAG_NAME, "main").text
