@@ -59,7 +59,7 @@ def _demo_in_transactional_tests(request: pytest.FixtureRequest) -> None:
     `live_server`) empties every table when it ends, so the next one would find no demo:
     load it again for any such test that finds the database empty. pytest-django runs these
     tests after all the others, so ordinary tests never pay for this."""
-    if not _is_transactional(request):
+    if not _is_transactional(request) or request.node.get_closest_marker("no_demo"):
         return
     request.getfixturevalue("transactional_db")
     from livingmap.areas.models import Area

@@ -11,11 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from livingmap.accounts.api import router as accounts_router
 from livingmap.areas.api import count_assets_with
 from livingmap.areas.api import router as areas_router
 from livingmap.areas.selectors import PostcodeError, PostcodeNotFound
 from livingmap.assets.api import router as assets_router
 from livingmap.assets.selectors import SearchError, asset_counts_for_areas
+from livingmap.insights.api import router as insights_router
+from livingmap.timebank.api import router as timebank_router
 
 api = NinjaAPI(
     title="Living Map API",
@@ -29,6 +32,9 @@ api = NinjaAPI(
 )
 api.add_router("/", assets_router)
 api.add_router("/", areas_router)
+api.add_router("/accounts/", accounts_router)
+api.add_router("/insights/", insights_router)
+api.add_router("/timebank/", timebank_router)
 # The areas app knows nothing of assets; the assets app's selector counts them for it.
 count_assets_with(asset_counts_for_areas)
 

@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "livingmap.areas",
     "livingmap.assets",
     "livingmap.places",
+    "livingmap.accounts",
+    "livingmap.insights",
+    "livingmap.openreferral",
+    "livingmap.timebank",
 ]
 
 MIDDLEWARE = [
@@ -150,3 +154,6 @@ LIVINGMAP_TILE_ATTRIBUTION = os.environ.get(
     "&copy; <a href='https://www.openstreetmap.org/copyright'>OpenStreetMap</a> contributors",
 )
 LIVINGMAP_DATA_DIR = Path(os.environ.get("LIVINGMAP_DATA_DIR", BASE_DIR / "data"))
+# An asset not verified (by its admins, an officer, or a sign of life) for this many days shows
+# "not verified since …" and ranks below fresher assets in search. It is never deleted.
+LIVINGMAP_STALE_AFTER_DAYS = int(os.environ.get("LIVINGMAP_STALE_AFTER_DAYS", "540"))

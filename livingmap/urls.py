@@ -14,4 +14,8 @@ urlpatterns = [
     path("", include("livingmap.core.urls")),
     path("", include("livingmap.places.urls")),
     path("", include("livingmap.assets.urls")),
+    path("", include("livingmap.accounts.urls")),
+    path("", include("livingmap.insights.urls")),
+    path("", include("livingmap.timebank.urls")),
+    path("openreferral/", include("livingmap.openreferral.urls")),
 ]

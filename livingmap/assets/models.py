@@ -157,7 +157,8 @@ class AssetSource(models.Model):
     """Where an asset's record came from: one row per data set it appears in."""
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="sources")
-    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the unique (dataset, source_id) constraint; a second index would only slow imports.
+    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="+", db_index=False)
     source_id = models.CharField(max_length=200, help_text="Its id in that data set.")
     imported_at = models.DateTimeField(auto_now=True)
     data = models.JSONField(default=dict, help_text="The fields as that data set gave them.")
@@ -174,8 +175,14 @@ class AssetSource(models.Model):
 class AssetArea(models.Model):
     """An area or neighbourhood an asset lies in, worked out when it was saved or imported."""
 
-    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="area_links")
-    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="asset_links")
+    # Both keys lead a composite index below (the unique constraint and the area index); single
+    # column indexes would be redundant and cost every import a third and fourth index write.
+    asset = models.ForeignKey(
+        Asset, on_delete=models.CASCADE, related_name="area_links", db_index=False
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.CASCADE, related_name="asset_links", db_index=False
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["asset", "area"], name="unique_asset_area")]

@@ -1,0 +1,68 @@
+"""Who may do what: every permission in Living Map is a named predicate, asked through `can`.
+
+    from livingmap.accounts.permissions import can, require
+    if can(request.user, "asset.edit", asset): ...
+    require(request.user, "timebank.broker", bank)   # raises PermissionDenied
+
+Each app declares its predicates in its own `rules.py` with the `rule` decorator; the apps'
+`ready()` loads them (`load_rules`), so `RULES` holds every action of the site in one registry,
+and the role × action grid test (livingmap/accounts/tests/test_permission_grid.py) walks all of it.
+A predicate takes (user, obj) and returns a bool; it must be cheap and must not raise for an
+anonymous user. An unknown action is a programming error (KeyError), never a silent "no".
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import AppConfig
+from django.core.exceptions import PermissionDenied
+
+Predicate = Callable[[Any, Any], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    predicate: Predicate
+    description: str
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(action: str, description: str = "") -> Callable[[Predicate], Predicate]:
+    """Register `predicate` as the one answer to "may this user do `action` (to obj)?"."""
+
+    def register(predicate: Predicate) -> Predicate:
+        if action in RULES and RULES[action].predicate is not predicate:
+            raise ValueError(f"permission {action!r} is declared twice")
+        RULES[action] = Rule(action, predicate, description or (predicate.__doc__ or "").strip())
+        return predicate
+
+    return register
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    if action not in RULES:
+        raise KeyError(f"no permission called {action!r}; known: {', '.join(sorted(RULES))}")
+    return bool(RULES[action].predicate(user, obj))
+
+
+def require(user: Any, action: str, obj: Any = None) -> None:
+    if not can(user, action, obj):
+        raise PermissionDenied(
+            f"You do not have permission to {RULES[action].description or action}."
+        )
+
+
+def load_rules(app: AppConfig) -> None:
+    """Import `<app>.rules` if the app has one (called from each app's ready())."""
+    try:
+        importlib.import_module(f"{app.name}.rules")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{app.name}.rules":
+            raise
