@@ -111,8 +111,12 @@ def place_band(lon: float, lat: float) -> tuple[int, int]:
 
 
 def match_near_sql(text: str, box: BBox) -> tuple[str, list[object]] | None:
-    """Like `match_ids_sql`, but only for assets that may lie in the box: a superset of them
-    (on SQLite whole 0.01-degree bands); callers filter exactly."""
+    """SQL selecting the ids of assets matching the words that may lie in the box: a superset
+    of them (on SQLite whole 0.01-degree bands); callers filter exactly.
+
+    Near a point results are ordered by distance, so no relevance is computed: FTS5's bm25
+    needs, for every match, statistics over every asset in the country with the word, which
+    cost more than the rest of the search put together at national scale."""
     words = words_of(text)
     if not words:
         return None
@@ -120,11 +124,11 @@ def match_near_sql(text: str, box: BBox) -> tuple[str, list[object]] | None:
         query = _tsquery(words)
         cells = box.lat_cells()
         return (
-            "SELECT id, -ts_rank(search_vector, to_tsquery('english', %s)) AS rank "  # noqa: S608
-            "FROM assets_asset WHERE search_vector @@ to_tsquery('english', %s) "
+            "SELECT id FROM assets_asset "  # noqa: S608
+            "WHERE search_vector @@ to_tsquery('english', %s) "
             f"AND lat_cell IN ({', '.join(['%s'] * len(cells))}) "
             "AND lon BETWEEN %s AND %s AND lat BETWEEN %s AND %s",
-            [query, query, *cells, box.min_lon, box.max_lon, box.min_lat, box.max_lat],
+            [query, *cells, box.min_lon, box.max_lon, box.min_lat, box.max_lat],
         )
     if connection.vendor != "sqlite":
         raise NotImplementedError(f"search is not written for {connection.vendor}")
@@ -133,7 +137,7 @@ def match_near_sql(text: str, box: BBox) -> tuple[str, list[object]] | None:
     first_band, first_lon = place_band(min_lon, min_lat)
     last_band, last_lon = place_band(max_lon, max_lat)
     return (
-        f"SELECT rowid & {ID_MASK} AS id, bm25(assets_asset_fts, 10.0, 1.0) AS rank "  # noqa: S608
+        f"SELECT rowid & {ID_MASK} AS id "  # noqa: S608
         "FROM assets_asset_fts WHERE assets_asset_fts MATCH %s "
         "AND rowid >= %s AND rowid <= %s AND ((rowid >> 32) & 65535) BETWEEN %s AND %s",
         [

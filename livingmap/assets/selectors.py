@@ -5,11 +5,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from livingmap.areas.models import Area
 from livingmap.core.geo import BBox, haversine_many
@@ -108,61 +111,41 @@ def _filtered(q: AssetQuery) -> QuerySet[Asset]:
     return qs
 
 
+#: How much lower a stale asset ranks: near a point it sorts as if this many times as far away;
+#: by words, its relevance counts this many times less. It is still found, never hidden.
+STALE_PENALTY = 2.0
+
+
+def stale_cutoff() -> datetime:
+    """Assets last verified before this (or never) are stale: settings.LIVINGMAP_STALE_AFTER_DAYS."""
+    return timezone.now() - timedelta(days=settings.LIVINGMAP_STALE_AFTER_DAYS)
+
+
+def _stale_flag() -> Case:
+    """1 for a stale asset, 0 for one verified within the stale period (an SQL expression)."""
+    return Case(
+        When(last_verified_at__gte=stale_cutoff(), then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
 def search_assets(q: AssetQuery) -> SearchResults:
     """Assets matching words, kind, category, neighbourhood and distance from a point.
 
-    Ranking: near a point, closest first (ties by relevance); words alone, by relevance (a word
-    in the name counts ten times one in the description); otherwise by name.
-    The radius search is an indexed bounding-box query on (lat_cell, lon), then exact distances.
+    Ranking: near a point, closest first (ties by id, so pages are stable); words alone, by
+    relevance (a word in the name counts ten times one in the description); otherwise by name.
+    Stale assets (not verified for settings.LIVINGMAP_STALE_AFTER_DAYS) rank lower: see
+    STALE_PENALTY. The radius search is an indexed bounding-box query on (lat_cell, lon), then
+    exact distances.
     """
     q.check()
     qs = _filtered(q)
-    match = match_ids_sql(q.words) if q.words.strip() else None
-    ranks: dict[int, float] = {}
+    has_words = bool(q.words.strip()) and match_ids_sql(q.words) is not None
     if q.near is not None:
-        lon, lat = q.near
-        box = BBox.around(lon, lat, q.within_m)
-        qs = qs.filter(
-            lat_cell__in=box.lat_cells(),
-            lon__gte=box.min_lon,
-            lon__lte=box.max_lon,
-            lat__gte=box.min_lat,
-            lat__lte=box.max_lat,
-        )
-        near_match = match_near_sql(q.words, box) if match else None
-        if near_match:
-            # Only entries near the point are read; the query below keeps those in the box that
-            # pass the other filters.
-            sql, params = near_match
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                ranks = {row[0]: row[1] for row in cursor.fetchall()}
-            qs = qs.filter(id__in=list(ranks))
-        rows = list(qs.order_by().values_list("id", "lon", "lat", "kind"))
-        if not rows:
-            return SearchResults(q, [], 0)
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        dist = haversine_many(
-            lon,
-            lat,
-            np.fromiter((r[1] for r in rows), float, len(rows)),
-            np.fromiter((r[2] for r in rows), float, len(rows)),
-        )
-        inside = dist <= q.within_m
-        ids, dist = ids[inside], dist[inside]
-        kinds_inside = [r[3] for r, keep in zip(rows, inside.tolist(), strict=True) if keep]
-        rank_arr = np.array([ranks.get(int(i), 0.0) for i in ids])
-        order = np.lexsort((rank_arr, dist))
-        total = len(order)
-        start = (q.page - 1) * q.page_size
-        page = order[start : start + q.page_size]
-        page_ids = [int(ids[i]) for i in page]
-        distances = {int(ids[i]): float(dist[i]) for i in page}
-        by_id = _load(page_ids)
-        hits = [AssetHit(by_id[i], distances[i], ranks.get(i)) for i in page_ids if i in by_id]
-        return SearchResults(q, hits, total, _kind_counts(ids.tolist(), kinds_inside))
-    if match:
-        sql, params = match
+        return _search_near(q, qs, has_words)
+    if has_words:
+        sql, params = match_ids_sql(q.words)
         ranks = _ranks(sql, params, qs)
         ordered = sorted(ranks, key=lambda i: (ranks[i], i))
         total = len(ordered)
@@ -173,20 +156,75 @@ def search_assets(q: AssetQuery) -> SearchResults:
         return SearchResults(q, hits, total, _kind_counts(ordered))
     total = qs.count()
     start = (q.page - 1) * q.page_size
-    page_qs = qs.order_by("name", "id").only(*LIST_FIELDS).prefetch_related("categories")
+    page_qs = (
+        qs.annotate(stale=_stale_flag())
+        .order_by("stale", "name", "id")
+        .only(*LIST_FIELDS)
+        .prefetch_related("categories")
+    )
     hits = [AssetHit(a) for a in page_qs[start : start + q.page_size]]
     kinds = dict(qs.order_by().values_list("kind").annotate(n=Count("id")))
     return SearchResults(q, hits, total, kinds)
 
 
+def _search_near(q: AssetQuery, qs: QuerySet[Asset], has_words: bool) -> SearchResults:
+    lon, lat = q.near
+    box = BBox.around(lon, lat, q.within_m)
+    qs = qs.filter(
+        lat_cell__in=box.lat_cells(),
+        lon__gte=box.min_lon,
+        lon__lte=box.max_lon,
+        lat__gte=box.min_lat,
+        lat__lte=box.max_lat,
+    )
+    if has_words:
+        # Only index entries near the point are read; the query below keeps those in the box
+        # that pass the other filters.
+        sql, params = match_near_sql(q.words, box)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            matched = [row[0] for row in cursor.fetchall()]
+        qs = qs.filter(id__in=matched)
+    rows = list(
+        qs.order_by().annotate(stale=_stale_flag()).values_list("id", "lon", "lat", "kind", "stale")
+    )
+    if not rows:
+        return SearchResults(q, [], 0)
+    n = len(rows)
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+    dist = haversine_many(
+        lon,
+        lat,
+        np.fromiter((r[1] for r in rows), float, n),
+        np.fromiter((r[2] for r in rows), float, n),
+    )
+    inside = dist <= q.within_m
+    stale = np.fromiter((r[4] for r in rows), dtype=np.int8, count=n)[inside]
+    ids, dist = ids[inside], dist[inside]
+    kinds_inside = [r[3] for r, keep in zip(rows, inside.tolist(), strict=True) if keep]
+    order = np.lexsort((ids, np.where(stale == 1, dist * STALE_PENALTY, dist)))
+    total = len(order)
+    start = (q.page - 1) * q.page_size
+    page = order[start : start + q.page_size]
+    page_ids = [int(ids[i]) for i in page]
+    distances = {int(ids[i]): float(dist[i]) for i in page}
+    by_id = _load(page_ids)
+    hits = [AssetHit(by_id[i], distances[i]) for i in page_ids if i in by_id]
+    return SearchResults(q, hits, total, _kind_counts(ids.tolist(), kinds_inside))
+
+
 def _ranks(sql: str, params: list[Any], qs: QuerySet[Asset]) -> dict[int, float]:
-    """{asset id: rank} for assets in `qs` that match the words (the text query runs once)."""
+    """{asset id: rank} for assets in `qs` that match the words (the text query runs once);
+    lower is better, and a stale asset's rank counts STALE_PENALTY times less."""
     inner, inner_params = qs.order_by().values("id").query.sql_with_params()
+    cutoff = connection.ops.adapt_datetimefield_value(stale_cutoff())
     with connection.cursor() as cursor:
         cursor.execute(
             # Both parts are SQL we build (match_ids_sql and the ORM); values go as parameters.
-            f"SELECT m.id, m.rank FROM ({sql}) m WHERE m.id IN ({inner})",  # noqa: S608
-            [*params, *inner_params],
+            "SELECT m.id, CASE WHEN a.last_verified_at >= %s THEN m.rank "  # noqa: S608
+            f"ELSE m.rank / {STALE_PENALTY} END FROM ({sql}) m "
+            f"JOIN assets_asset a ON a.id = m.id WHERE m.id IN ({inner})",
+            [cutoff, *params, *inner_params],
         )
         return {row[0]: row[1] for row in cursor.fetchall()}
 

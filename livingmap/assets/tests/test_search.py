@@ -12,10 +12,12 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 import shapely
 from django.db import connection
+from django.utils import timezone
 from shapely.geometry import shape
 
 from livingmap.areas.models import Area, AreaLevel
@@ -303,8 +305,70 @@ def test_words_and_near_combine():
     assert ids(both) == ids(everything(AssetQuery(words="church"))) & ids(
         everything(AssetQuery(near=point, within_m=3000))
     )
+    # Near a point the order is by distance (every demo asset is equally unverified).
     assert [h.distance_m for h in both] == sorted(h.distance_m for h in both)
-    assert all(h.rank is not None for h in both)
+
+
+# -- stale assets rank lower, and are never hidden -------------------------------------------
+
+
+def verify(asset_ids: set[int] | list[int], days_ago: float = 1) -> None:
+    Asset.objects.filter(id__in=list(asset_ids)).update(
+        last_verified_at=timezone.now() - timedelta(days=days_ago)
+    )
+
+
+def test_near_a_point_a_fresh_asset_ranks_as_if_a_stale_one_were_twice_as_far():
+    point = point_for_postcode(STRETFORD)
+    hits = everything(AssetQuery(near=point, within_m=2000))
+    # A fresh asset 1.5 times as far as a stale one comes first; one 2.5 times as far does not.
+    near = next(h for h in hits if h.distance_m > 200)
+    closer_than_twice = next(
+        h for h in hits if 1.2 * near.distance_m < h.distance_m < 1.9 * near.distance_m
+    )
+    beyond_twice = next(h for h in hits if h.distance_m > 2.1 * near.distance_m)
+    verify({closer_than_twice.asset.id, beyond_twice.asset.id})
+    order = [h.asset.id for h in everything(AssetQuery(near=point, within_m=2000))]
+    assert order.index(closer_than_twice.asset.id) < order.index(near.asset.id)
+    assert order.index(near.asset.id) < order.index(beyond_twice.asset.id)
+    assert len(order) == len(hits), "stale assets are still found"
+
+
+def test_verified_long_ago_is_stale_again(settings):
+    settings.LIVINGMAP_STALE_AFTER_DAYS = 30
+    point = point_for_postcode(STRETFORD)
+    hits = everything(AssetQuery(near=point, within_m=2000))
+    near = next(h for h in hits if h.distance_m > 200)
+    far = next(h for h in hits if 1.2 * near.distance_m < h.distance_m < 1.9 * near.distance_m)
+    verify({far.asset.id}, days_ago=31)
+    order = [h.asset.id for h in everything(AssetQuery(near=point, within_m=2000))]
+    assert order.index(near.asset.id) < order.index(far.asset.id)
+    verify({far.asset.id}, days_ago=29)
+    order = [h.asset.id for h in everything(AssetQuery(near=point, within_m=2000))]
+    assert order.index(far.asset.id) < order.index(near.asset.id)
+
+
+def test_by_words_a_fresh_asset_outranks_an_equally_relevant_stale_one():
+    hits = everything(AssetQuery(words="library"))
+    assert len(hits) > 3
+    last = hits[-1]
+    verify({last.asset.id})
+    again = everything(AssetQuery(words="library"))
+    assert again[0].asset.id == last.asset.id or again[0].rank <= last.rank / 2
+    assert {h.asset.id for h in again} == {h.asset.id for h in hits}
+    # A stale asset's relevance counts half: the fresh one's rank is kept, the others halved.
+    ranks = {h.asset.id: h.rank for h in again}
+    before = {h.asset.id: h.rank for h in hits}
+    assert ranks[last.asset.id] == pytest.approx(before[last.asset.id] * 2)
+
+
+def test_without_words_or_a_point_verified_assets_come_first_then_by_name():
+    query = AssetQuery(kind="physical")
+    chosen = [h.asset.id for h in everything(query)][-3:]
+    verify(chosen)
+    again = everything(query)
+    assert {h.asset.id for h in again[:3]} == set(chosen)
+    assert [h.asset.name for h in again[:3]] == sorted(h.asset.name for h in again[:3])
 
 
 def test_near_and_neighbourhood_combine():
