@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from livingmap.areas.models import Area
@@ -109,8 +110,10 @@ class Asset(models.Model):
     # Buildings and land.
     tenure = models.CharField(max_length=20, choices=Tenure.choices, blank=True)
     tenure_detail = models.CharField(max_length=200, blank=True)
-    uprn = models.CharField("UPRN", max_length=12, blank=True, db_index=True)
-    charity_number = models.CharField(max_length=20, blank=True, db_index=True)
+    # Indexed only where present (see Meta): most assets have neither, and an index of blanks
+    # costs every import without ever being read.
+    uprn = models.CharField("UPRN", max_length=12, blank=True)
+    charity_number = models.CharField(max_length=20, blank=True)
     extra = models.JSONField(
         default=dict, blank=True, help_text="Attributes with no column of their own."
     )
@@ -132,6 +135,12 @@ class Asset(models.Model):
             models.Index(fields=["lat_cell", "lon"], name="asset_lat_cell_lon"),
             models.Index(fields=["kind", "name"]),
             models.Index(fields=["postcode"]),
+            models.Index(fields=["uprn"], condition=~Q(uprn=""), name="asset_uprn_given"),
+            models.Index(
+                fields=["charity_number"],
+                condition=~Q(charity_number=""),
+                name="asset_charity_number_given",
+            ),
         ]
 
     def __str__(self) -> str:

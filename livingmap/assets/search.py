@@ -200,3 +200,39 @@ def place_key_sql(row: str) -> str:
         f"| (CAST(({row}.lon + 180.0) * 100 AS INTEGER) << 32) | {row}.id "
         f"ELSE (32767 << 48) | {row}.id END)"
     )
+
+
+TRIGGERS = ("assets_asset_fts_ai", "assets_asset_fts_ad", "assets_asset_fts_au")
+
+
+def ensure_search_triggers(using: str = "default", **_: object) -> list[str]:
+    """Put back any SQLite full-text trigger a migration lost; returns the names put back.
+
+    Django alters a SQLite table by remaking it (new table, copy, drop, rename), and dropping
+    the table drops its triggers: after such a migration on assets_asset the search index would
+    silently stop following edits. The rows are copied unchanged, so the index itself is still
+    right; only the triggers need creating again, exactly as migration 0003 made them.
+    Connected to post_migrate (apps.py); does nothing on PostgreSQL.
+    """
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "sqlite":
+        return []
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'assets_asset_fts'"
+        )
+        if cursor.fetchone() is None:  # not migrated that far
+            return []
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        present = {row[0] for row in cursor.fetchall()}
+        missing = [name for name in TRIGGERS if name not in present]
+        if missing:
+            import importlib
+
+            made = importlib.import_module("livingmap.assets.migrations.0003_search_by_place")
+            for sql in made.SQLITE_FORWARD:
+                if sql.startswith("CREATE TRIGGER") and sql.split()[2] in missing:
+                    cursor.execute(sql)
+    return missing

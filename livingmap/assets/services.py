@@ -7,7 +7,8 @@ import math
 import operator
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -178,6 +179,42 @@ def _insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any
             cursor.executemany(sql, rows[start : start + BULK_BATCH])
 
 
+def _insert_batches(
+    table: str, columns: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]]
+) -> None:
+    """Like `_insert_rows`, for rows that come in batches (e.g. from `_built_ahead`)."""
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - our own names
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        for rows in batches:
+            cursor.executemany(sql, rows)
+
+
+def _spans(n: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(n, start + size)) for start in range(0, n, size)]
+
+
+def _built_ahead(
+    build: Callable[[tuple[int, int]], list[tuple[Any, ...]]], spans: Sequence[tuple[int, int]]
+) -> Iterator[list[tuple[Any, ...]]]:
+    """build(span) for each span, in order, each made in a second thread while the caller writes
+    the one before: the database drivers let go of Python's lock while the database works, so
+    preparing rows (Python) and storing them (SQLite or PostgreSQL) run on two cores at once.
+    `build` must not use the database connection (it belongs to the caller's thread)."""
+    if len(spans) < 2:
+        yield from (build(span) for span in spans)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-rows") as pool:
+        pending = pool.submit(build, spans[0])
+        for span in spans[1:]:
+            rows = pending.result()
+            pending = pool.submit(build, span)
+            yield rows
+        yield pending.result()
+
+
 def reassign_near(areas: Sequence[Area], *, batch: int = 20_000) -> int:
     """Recompute the areas of every asset a boundary change may touch: those inside the changed
     areas' bounding box, those linked to the changed areas before (a neighbourhood that shrank
@@ -332,7 +369,9 @@ def _candidates_for(records: Sequence[AssetRecord], dataset: Dataset) -> _Candid
     for field_name in ("uprn", "charity_number"):
         keys = sorted({getattr(r, field_name) for r in records if getattr(r, field_name)})
         for chunk in chunked(keys, 900):
-            found.update((a.id, a) for a in qs.filter(**{f"{field_name}__in": chunk}))
+            # "Not blank" as well, in the words of the partial index, so SQLite uses it.
+            given = qs.exclude(**{field_name: ""}).filter(**{f"{field_name}__in": chunk})
+            found.update((a.id, a) for a in given)
     return _Candidates(found.values())
 
 
@@ -454,19 +493,17 @@ def import_asset_records(
 
     source_data = _db_value(AssetSource._meta.get_field("data"))
     now = _db_value(AssetSource._meta.get_field("imported_at"))(timezone.now())
-    _insert_rows(
+    sourced = [*zip(new_ids, new_records, strict=True), *((a.id, r) for a, r in merged)]
+    _insert_batches(
         "assets_assetsource",
         ("dataset_id", "source_id", "imported_at", "data", "asset_id"),
-        [
-            (
-                dataset.id,
-                r.source_id,
-                now,
-                source_data(r.as_source_data()),
-                i,
-            )
-            for i, r in [*zip(new_ids, new_records, strict=True), *((a.id, r) for a, r in merged)]
-        ],
+        _built_ahead(
+            lambda span: [
+                (dataset.id, r.source_id, now, source_data(r.as_source_data()), i)
+                for i, r in sourced[span[0] : span[1]]
+            ],
+            _spans(len(sourced), BULK_BATCH),
+        ),
     )
     for _, rec, source in changed:
         source.data = rec.as_source_data()
@@ -524,43 +561,49 @@ def _create_assets(records: Sequence[AssetRecord], categories: dict[str, Categor
     now = prep["created_at"](timezone.now())
     ids = _reserve_asset_ids(len(records))
     prep_extra, prep_uuid = prep["extra"], prep["uuid"]
+    empty_json = prep_extra({})
     # Record fields whose values need preparing (JSON), by position.
     prep_at = [(k, prep[name]) for k, name in enumerate(RECORD_FIELDS) if name in prep]
     values_of = operator.attrgetter(*RECORD_FIELDS)
     visibility_at = RECORD_FIELDS.index("visibility")
     gifts, private = AssetKind.GIFTS, Visibility.PRIVATE
-    rows = []
-    for asset_id, rec in zip(ids, records, strict=True):
-        values = list(values_of(rec))
-        for k, prepare in prep_at:
-            values[k] = prepare(values[k])
-        if rec.kind == gifts:
-            values[visibility_at] = private
-        text = _search_text(
-            [names[s] for s in rec.categories],
-            labels.get(rec.kind, rec.kind),
-            rec.description,
-            rec.address,
-            rec.postcode,
-        )
-        rows.append(
-            (
-                asset_id,
-                *values,
-                prep_extra(rec.extra),
-                lat_cell(rec.lat),
-                text,
-                prep_uuid(uuid.uuid4()),
-                now,
-                now,
+
+    def build(span: tuple[int, int]) -> list[tuple[Any, ...]]:
+        rows = []
+        for asset_id, rec in zip(ids[span[0] : span[1]], records[span[0] : span[1]], strict=True):
+            values = list(values_of(rec))
+            for k, prepare in prep_at:
+                values[k] = prepare(values[k])
+            if rec.kind == gifts:
+                values[visibility_at] = private
+            text = _search_text(
+                [names[s] for s in rec.categories],
+                labels.get(rec.kind, rec.kind),
+                rec.description,
+                rec.address,
+                rec.postcode,
             )
-        )
+            rows.append(
+                (
+                    asset_id,
+                    *values,
+                    prep_extra(rec.extra) if rec.extra else empty_json,
+                    lat_cell(rec.lat),
+                    text,
+                    prep_uuid(uuid.uuid4()),
+                    now,
+                    now,
+                )
+            )
+        return rows
+
     columns = ("id", *(f.column for f in fields))
-    if len(rows) >= BULK_TEXT_INDEX_FROM:
+    batches = _built_ahead(build, _spans(len(records), BULK_BATCH))
+    if len(records) >= BULK_TEXT_INDEX_FROM:
         with bulk_text_index(ids):
-            _insert_rows("assets_asset", columns, rows)
+            _insert_batches("assets_asset", columns, batches)
     else:
-        _insert_rows("assets_asset", columns, rows)
+        _insert_batches("assets_asset", columns, batches)
     return ids
 
 

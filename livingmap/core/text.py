@@ -106,5 +106,11 @@ def names_match(a: str, b: str) -> bool:
 
 def null_if_blank(value: object) -> str:
     """Empty for the many spellings of 'nothing' in open data (NA, N/A, null, -)."""
-    text = str(value or "").strip()
-    return "" if text.upper() in {"NA", "N/A", "NULL", "NONE", "-", "NAN"} else text
+    if not value:
+        return ""
+    text = (value if isinstance(value, str) else str(value)).strip()
+    # Only short values can be one of the spellings (most values are longer: skip the upper()).
+    return "" if len(text) <= 4 and text.upper() in _BLANKS else text
+
+
+_BLANKS = frozenset({"NA", "N/A", "NULL", "NONE", "-", "NAN"})

@@ -451,3 +451,22 @@ def test_a_one_letter_search_is_quick():
     elapsed = time.perf_counter() - started
     assert results.total > 1000
     assert elapsed < 1.0, f"{elapsed:.2f} s"
+
+
+def test_lost_search_triggers_are_put_back_after_migrations():
+    """A migration that remakes assets_asset on SQLite drops its triggers; post_migrate puts
+    them back, and the search follows edits again."""
+    from livingmap.assets.search import TRIGGERS, ensure_search_triggers
+
+    if connection.vendor != "sqlite":
+        assert ensure_search_triggers() == []
+        return
+    with connection.cursor() as cursor:
+        for name in TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {name}")
+    assert ensure_search_triggers() == list(TRIGGERS)
+    assert ensure_search_triggers() == []
+    asset = Asset.objects.public().filter(kind=AssetKind.PHYSICAL).first()
+    asset.name = "Quillfeather Hall"
+    save_asset(asset)
+    assert [h.asset.id for h in search_assets(AssetQuery(words="quillfeather")).hits] == [asset.id]
