@@ -178,7 +178,7 @@ def raw_postgres_search(conn: Any) -> Callable[[str, float, float], tuple[int, l
                             cos(radians(%(lat)s)) * cos(radians(lat)) *
                             power(sin(radians(lon - %(lon)s) / 2), 2)))) AS dist
                     FROM assets_asset
-                    WHERE search_vector @@ to_tsquery('english', %(q)s)
+                    WHERE search_vector @@ to_tsquery('livingmap_english', %(q)s)
                       AND visibility = 'public' AND kind <> 'gifts'
                       AND lat_cell = ANY(%(cells)s)
                       AND lon BETWEEN %(min_lon)s AND %(max_lon)s

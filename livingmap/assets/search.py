@@ -19,11 +19,15 @@ from livingmap.core.geo import BBox
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
+#: PostgreSQL's text search configuration: english with accents folded (migration 0006).
+TS_CONFIG = "livingmap_english"
+TSQUERY = f"to_tsquery('{TS_CONFIG}', %s)"
+
 #: The asset id is the low 32 bits of an FTS5 rowid (see migration 0003).
 ID_MASK = 0xFFFF_FFFF
 
 
-#: Little words PostgreSQL's 'english' configuration leaves out; SQLite's FTS5 would demand
+#: Little words PostgreSQL's english configuration leaves out; SQLite's FTS5 would demand
 #: them, so "libraries in Sale" found nothing there. Both databases now ignore them.
 STOP_WORDS = frozenset(
     [
@@ -98,8 +102,8 @@ def match_ids_sql(text: str) -> tuple[str, list[str]] | None:
     if connection.vendor == "postgresql":
         query = _tsquery(words)
         return (
-            "SELECT id, -ts_rank(search_vector, to_tsquery('english', %s)) AS rank "
-            "FROM assets_asset WHERE search_vector @@ to_tsquery('english', %s)",
+            f"SELECT id, -ts_rank(search_vector, {TSQUERY}) AS rank "  # noqa: S608
+            f"FROM assets_asset WHERE search_vector @@ {TSQUERY}",
             [query, query],
         )
     raise NotImplementedError(f"search is not written for {connection.vendor}")
@@ -125,7 +129,7 @@ def match_near_sql(text: str, box: BBox) -> tuple[str, list[object]] | None:
         cells = box.lat_cells()
         return (
             "SELECT id FROM assets_asset "  # noqa: S608
-            "WHERE search_vector @@ to_tsquery('english', %s) "
+            f"WHERE search_vector @@ {TSQUERY} "
             f"AND lat_cell IN ({', '.join(['%s'] * len(cells))}) "
             "AND lon BETWEEN %s AND %s AND lat BETWEEN %s AND %s",
             [query, *cells, box.min_lon, box.max_lon, box.min_lat, box.max_lat],

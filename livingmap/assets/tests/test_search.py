@@ -181,13 +181,6 @@ def test_little_words_do_not_stop_a_search_finding_things():
         assert "Sale Library" in found, words
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    strict=True,
-    reason="PostgreSQL's 'english' text search keeps accents, so 'café' and 'cafe' find "
-    "different assets there (SQLite's FTS5 folds them: remove_diacritics 2) (fix: a text "
-    "search configuration with unaccent for search_vector and the query)",
-)
 def test_accents_do_not_matter():
     plain = ids(everything(AssetQuery(words="cafe")))
     accented = ids(everything(AssetQuery(words="café")))
