@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.dispatch import Signal
+
 from livingmap.areas.importers.boundaries import BoundaryImporter
 from livingmap.areas.importers.indicators import IMD2019Importer, PopulationImporter
 from livingmap.areas.importers.postcodes import PostcodeImporter
@@ -128,4 +130,15 @@ def load_demo(
         reports.append(report)
         if on_step:
             on_step(report)
+    # Apps built on the map (insights, time bank, …) add their own demo data here.
+    for _receiver, result in demo_loaded.send(sender=load_demo):
+        for report in result or []:
+            reports.append(report)
+            if on_step:
+                on_step(report)
     return reports
+
+
+#: Sent when the demo's areas and assets are in. Receivers load their app's demo data (through
+#: their own services, idempotently) and return a list of ImportReports describing what they did.
+demo_loaded = Signal()
