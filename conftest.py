@@ -1,4 +1,5 @@
-"""Shared test set-up: every test database holds the real Trafford demo, loaded once.
+"""Shared test set-up: every test database holds the real Trafford demo, loaded once (the real
+open data only: the illustrative extras other apps add to `make run`'s demo are left out).
 
 Tests run inside a transaction that is rolled back, so a test may delete or change demo rows
 (for instance to import a layer into an empty table) without affecting other tests.
@@ -41,7 +42,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
             pytrace=False,
         )
     with django_db_blocker.unblock():
-        reports = load_demo(commit=True)
+        reports = load_demo(commit=True, extras=False)
     failed = [r for r in reports if r.error]
     assert not failed, [(r.importer, r.error) for r in failed]
 
@@ -66,7 +67,7 @@ def _demo_in_transactional_tests(request: pytest.FixtureRequest) -> None:
     from livingmap.assets.demo import load_demo
 
     if not Area.objects.exists():
-        reports = load_demo(commit=True)
+        reports = load_demo(commit=True, extras=False)
         assert not [r for r in reports if r.error]
 
 

@@ -113,10 +113,16 @@ def asset_importers() -> list[Importer]:
 
 
 def load_demo(
-    *, commit: bool, on_step: Callable[[ImportReport], None] | None = None
+    *,
+    commit: bool,
+    on_step: Callable[[ImportReport], None] | None = None,
+    extras: bool = True,
 ) -> list[ImportReport]:
     """Run every demo import in order. In a dry run, later steps cannot see earlier ones' rows,
-    so a dry run of the demo checks the geography only."""
+    so a dry run of the demo checks the geography only.
+
+    extras=False loads only the real open data, without the illustrative data other apps add
+    through `demo_loaded` (the tests' database is the real data; each app's tests add their own)."""
     reports = []
     for importer in geography_importers():
         report = importer.run(commit=commit)
@@ -131,6 +137,8 @@ def load_demo(
         if on_step:
             on_step(report)
     # Apps built on the map (insights, time bank, …) add their own demo data here.
+    if not extras:
+        return reports
     for _receiver, result in demo_loaded.send(sender=load_demo):
         for report in result or []:
             reports.append(report)

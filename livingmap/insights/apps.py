@@ -12,3 +12,9 @@ class InsightsConfig(AppConfig):
         from livingmap.accounts.permissions import load_rules
 
         load_rules(self)
+        from livingmap.assets.demo import demo_loaded
+
+        from . import receivers  # noqa: F401
+        from .demo import on_demo_loaded
+
+        demo_loaded.connect(on_demo_loaded, dispatch_uid="insights_demo")

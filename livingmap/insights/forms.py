@@ -1,0 +1,110 @@
+"""Forms of the insights app: the gaps query (GET) and recording participation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from livingmap.areas.models import Area
+
+from .models import Activity, ActivityCategory
+from .selectors import need_indicators, public_kinds
+
+
+class GapsForm(forms.Form):
+    need = forms.ChoiceField(label="Measure of need", required=False)
+    kind = forms.ChoiceField(label="Kind of asset", required=False)
+    category = forms.ChoiceField(label="Or a category of asset", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from livingmap.assets.selectors import categories_in_use
+
+        self.fields["need"].choices = [(i.slug, i.name) for i in need_indicators()]
+        self.fields["kind"].choices = [("", "Any kind"), *public_kinds()]
+        self.fields["category"].choices = [("", "Any category")] + [
+            (c.slug, c.name) for c in categories_in_use() if c.slug != "skill"
+        ]
+
+
+class MonthField(forms.CharField):
+    """A month as YYYY-MM (what <input type="month"> sends), cleaned to its first day."""
+
+    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            year, month = (int(p) for p in str(value).strip().split("-")[:2])
+            if not 2000 <= year <= 2100:
+                raise ValueError(year)
+            return date(year, month, 1)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise forms.ValidationError(
+                "Enter the month as a year and month, like 2026-03"
+            ) from exc
+
+
+class ParticipationForm(forms.Form):
+    activity = forms.ModelChoiceField(
+        queryset=Activity.objects.none(),
+        required=False,
+        label="Activity",
+        empty_label="A new activity (give its name below)",
+    )
+    new_activity = forms.CharField(label="Name of a new activity", required=False, max_length=200)
+    category = forms.ChoiceField(
+        label="Kind of activity (for a new activity)",
+        choices=[("", "Choose a kind"), *ActivityCategory.choices],
+        required=False,
+    )
+    month = MonthField(
+        label="Month",
+        help_text="For example, 2026-03",
+        widget=forms.TextInput(
+            attrs={"type": "month", "class": "govuk-input govuk-input--width-10"}
+        ),
+    )
+    participants = forms.IntegerField(
+        label="How many people took part",
+        min_value=0,
+        max_value=1_000_000,
+        widget=forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-5"}),
+    )
+
+    def __init__(self, *args: Any, asset: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].queryset = Activity.objects.filter(asset=asset)
+        self.hoods = list(Area.objects.neighbourhoods().order_by("name").only("id", "name"))
+        for hood in self.hoods:
+            self.fields[f"hood_{hood.id}"] = forms.IntegerField(
+                label=f"Of them, how many live in {hood.name} (optional)",
+                min_value=0,
+                max_value=1_000_000,
+                required=False,
+                widget=forms.NumberInput(attrs={"class": "govuk-input govuk-input--width-5"}),
+            )
+
+    def hood_fields(self) -> list[Any]:
+        return [self[f"hood_{h.id}"] for h in self.hoods]
+
+    def splits(self) -> dict[Area, int]:
+        return {h: self.cleaned_data.get(f"hood_{h.id}") or 0 for h in self.hoods}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("activity"):
+            if not (data.get("new_activity") or "").strip():
+                self.add_error("new_activity", "Choose an activity, or give a new one's name")
+            if not data.get("category"):
+                self.add_error("category", "Choose the kind of the new activity")
+        total = data.get("participants")
+        split_total = sum(data.get(f"hood_{h.id}") or 0 for h in self.hoods)
+        if total is not None and split_total > total:
+            raise forms.ValidationError(
+                f"The people from each neighbourhood add up to {split_total}, more than the "
+                f"{total} who took part"
+            )
+        return data

@@ -1,0 +1,830 @@
+"""Reads for insights: neighbourhood profiles, gaps (need against assets), and participation.
+
+Profiles read the precomputed snapshots (services.refresh_aggregates), so a profile is a handful
+of small queries however many assets there are. Roll-ups of indicators are the areas app's
+(neighbourhood_indicators and its methods); nothing here re-derives them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import shapely
+from django.db.models import Sum
+
+from livingmap.areas.models import Area, AreaComponent, AreaLevel, Indicator, IndicatorValue
+from livingmap.areas.selectors import LSOA_COUNT_ENGLAND_2019
+from livingmap.assets.models import Asset, AssetKind, Category
+from livingmap.core.geo import EARTH_RADIUS_M, haversine_many
+
+from .models import (
+    Activity,
+    ActivityCategory,
+    AreaAssetCount,
+    LsoaCentre,
+    ParticipationRecord,
+    ParticipationSplit,
+    ProfileSnapshot,
+)
+from .services import ensure_fresh
+
+#: How many neighbourhoods of the nearest average IMD rank a profile is compared with.
+PEERS = 2
+#: Counts below this (but above 0) are shown as "<5" on public pages, the API and downloads.
+SUPPRESS_BELOW = 5
+SUPPRESSED = f"<{SUPPRESS_BELOW}"
+#: "No asset within this distance of the LSOA's centre" makes a place low on assets.
+NEAR_M = 1000
+DECILE_SIZE = LSOA_COUNT_ENGLAND_2019 / 10
+
+
+def public_kinds() -> list[tuple[str, str]]:
+    return [(v, label) for v, label in AssetKind.choices if v != AssetKind.GIFTS]
+
+
+def rate_per_1000(count: float, people: float | None) -> float | None:
+    """Assets per 1,000 residents (None when the population is not known or is 0)."""
+    if not people:
+        return None
+    return count * 1000 / people
+
+
+def national_decile(rank: float | None) -> int | None:
+    """The national decile of an IMD rank or average rank (1 = most deprived 10%)."""
+    if rank is None:
+        return None
+    return min(10, max(1, math.ceil(rank / DECILE_SIZE)))
+
+
+# -- profiles -----------------------------------------------------------------------------------
+
+
+@dataclass
+class KindRow:
+    kind: str
+    label: str
+    count: int
+    rate: float | None
+    area_count: int
+    area_rate: float | None
+    peer_rate: float | None
+    similar_decile_rate: float | None
+
+
+@dataclass
+class DomainRow:
+    slug: str
+    name: str
+    rank: float | None
+    decile: int | None
+    most_deprived_share: float | None
+    area_rank: float | None
+    area_most_deprived_share: float | None
+    peer_rank: float | None
+
+
+@dataclass
+class Profile:
+    neighbourhood: Area
+    population: float | None
+    area_population: float | None
+    imd_rank: float | None
+    imd_decile: int | None
+    most_deprived_share: float | None
+    area_imd_rank: float | None
+    area_most_deprived_share: float | None
+    peers: list[dict[str, Any]]
+    kinds: list[KindRow]
+    domains: list[DomainRow]
+    people_by_decile: list[dict[str, Any]]
+    sources: list[Indicator] = field(default_factory=list)
+    total_assets: int = 0
+    area_total_assets: int = 0
+
+    @property
+    def total_rate(self) -> float | None:
+        return rate_per_1000(self.total_assets, self.population)
+
+    @property
+    def area_total_rate(self) -> float | None:
+        return rate_per_1000(self.area_total_assets, self.area_population)
+
+
+def _indicator(data: dict[str, Any], slug: str) -> dict[str, Any] | None:
+    return next((i for i in data.get("indicators", []) if i["slug"] == slug), None)
+
+
+def _value(data: dict[str, Any], slug: str) -> float | None:
+    found = _indicator(data, slug)
+    return found["value"] if found else None
+
+
+def snapshots() -> tuple[dict[int, ProfileSnapshot], ProfileSnapshot | None]:
+    """({neighbourhood id: snapshot}, the whole area's snapshot), fresh."""
+    ensure_fresh()
+    by_area: dict[int, ProfileSnapshot] = {}
+    whole = None
+    for snap in ProfileSnapshot.objects.all():
+        if snap.area_id is None:
+            whole = snap
+        else:
+            by_area[snap.area_id] = snap
+    return by_area, whole
+
+
+def nearest_peers(hood_id: int, by_area: dict[int, ProfileSnapshot], n: int = PEERS) -> list[int]:
+    """The neighbourhoods whose population-weighted average IMD rank is nearest this one's."""
+    mine = _value(by_area[hood_id].data, "imd-rank") if hood_id in by_area else None
+    if mine is None:
+        return []
+    others = [
+        (abs(rank - mine), area_id)
+        for area_id, snap in by_area.items()
+        if area_id != hood_id and (rank := _value(snap.data, "imd-rank")) is not None
+    ]
+    return [area_id for _, area_id in sorted(others)[:n]]
+
+
+def neighbourhood_profile(hood: Area) -> Profile:
+    """A neighbourhood's profile: population, deprivation and assets per 1,000 residents, each
+    beside the whole area and the neighbourhoods of most similar deprivation."""
+    by_area, whole = snapshots()
+    data = by_area[hood.id].data if hood.id in by_area else {"indicators": [], "kinds": {}}
+    area = whole.data if whole else {"indicators": [], "kinds": {}}
+    peer_ids = nearest_peers(hood.id, by_area)
+    peer_areas = {a.id: a for a in Area.objects.filter(id__in=peer_ids).only("id", "name", "slug")}
+    peers = [
+        {
+            "area": peer_areas[i],
+            "imd_rank": _value(by_area[i].data, "imd-rank"),
+            "population": _value(by_area[i].data, "population"),
+        }
+        for i in peer_ids
+        if i in peer_areas
+    ]
+    population = _value(data, "population")
+    area_population = _value(area, "population")
+    peer_people = sum(p["population"] or 0 for p in peers)
+    # Residents by decile of their LSOA, and the area's rate in LSOAs of each decile.
+    hood_deciles = {int(d): p for d, p in data.get("people_by_decile", {}).items()}
+    area_deciles = {int(d): p for d, p in area.get("people_by_decile", {}).items()}
+    decile_kinds = {int(d): k for d, k in area.get("kinds_by_decile", {}).items()}
+    hood_decile_people = sum(hood_deciles.values())
+
+    def similar_decile_rate(kind: str | None) -> float | None:
+        """The area's rate in LSOAs of the same deciles, weighted by this neighbourhood's
+        residents in each decile."""
+        if not hood_decile_people:
+            return None
+        total = 0.0
+        for d, people in hood_deciles.items():
+            kinds = decile_kinds.get(d, {})
+            count = sum(kinds.values()) if kind is None else kinds.get(kind, 0)
+            rate = rate_per_1000(count, area_deciles.get(d))
+            if rate is None:
+                continue
+            total += rate * people / hood_decile_people
+        return total
+
+    kinds = []
+    for kind, label in public_kinds():
+        count = data.get("kinds", {}).get(kind, 0)
+        area_count = area.get("kinds", {}).get(kind, 0)
+        peer_count = sum(by_area[p["area"].id].data.get("kinds", {}).get(kind, 0) for p in peers)
+        kinds.append(
+            KindRow(
+                kind,
+                label,
+                count,
+                rate_per_1000(count, population),
+                area_count,
+                rate_per_1000(area_count, area_population),
+                rate_per_1000(peer_count, peer_people) if peers else None,
+                similar_decile_rate(kind),
+            )
+        )
+    domains = []
+    for ind in data.get("indicators", []):
+        slug = ind["slug"]
+        if not slug.endswith("-rank"):
+            continue
+        stem = slug.removesuffix("-rank")
+        decile = _indicator(data, f"{stem}-decile")
+        area_decile = _indicator(area, f"{stem}-decile")
+        peer_ranks = [
+            (v, p["population"] or 0)
+            for p in peers
+            if (v := _value(by_area[p["area"].id].data, slug)) is not None
+        ]
+        weight = sum(w for _, w in peer_ranks)
+        domains.append(
+            DomainRow(
+                stem,
+                ind["name"].removesuffix(" (rank)"),
+                ind["value"],
+                national_decile(ind["value"]),
+                decile["distribution"].get("1", 0.0) if decile else None,
+                _value(area, slug),
+                area_decile["distribution"].get("1", 0.0) if area_decile else None,
+                sum(v * w for v, w in peer_ranks) / weight if weight else None,
+            )
+        )
+    decile_rows = []
+    for d in range(1, 11):
+        here = hood_deciles.get(d, 0.0)
+        there = area_deciles.get(d, 0.0)
+        kinds_d = decile_kinds.get(d, {})
+        decile_rows.append(
+            {
+                "decile": d,
+                "people": here,
+                "share": here / hood_decile_people if hood_decile_people else 0.0,
+                "area_people": there,
+                "area_rate": rate_per_1000(sum(kinds_d.values()), there),
+            }
+        )
+    source_ids = {i["source_id"] for i in data.get("indicators", [])}
+    imd = overall = _indicator(data, "imd-decile")
+    area_imd = _indicator(area, "imd-decile")
+    imd_rank = _value(data, "imd-rank")
+    return Profile(
+        neighbourhood=hood,
+        population=population,
+        area_population=area_population,
+        imd_rank=imd_rank,
+        imd_decile=national_decile(imd_rank),
+        most_deprived_share=overall["distribution"].get("1", 0.0) if imd else None,
+        area_imd_rank=_value(area, "imd-rank"),
+        area_most_deprived_share=area_imd["distribution"].get("1", 0.0) if area_imd else None,
+        peers=peers,
+        kinds=kinds,
+        domains=domains,
+        people_by_decile=decile_rows,
+        sources=_sources(source_ids),
+        total_assets=sum(k.count for k in kinds),
+        area_total_assets=sum(k.area_count for k in kinds),
+    )
+
+
+def _sources(source_ids: set[int]) -> list[Indicator]:
+    """One indicator per data set, for a table of sources with their licences."""
+    seen: dict[int, Indicator] = {}
+    for ind in Indicator.objects.filter(source_id__in=source_ids).select_related("source"):
+        seen.setdefault(ind.source_id, ind)
+    return list(seen.values())
+
+
+def profile_rows() -> list[dict[str, Any]]:
+    """Every neighbourhood's headline figures, one row each (for the CSV and the API)."""
+    by_area, _ = snapshots()
+    hoods = {a.id: a for a in Area.objects.neighbourhoods().only("id", "name", "slug")}
+    rows = []
+    for area_id, snap in sorted(by_area.items(), key=lambda s: hoods[s[0]].name):
+        data = snap.data
+        population = _value(data, "population")
+        row: dict[str, Any] = {
+            "neighbourhood": hoods[area_id].name,
+            "slug": hoods[area_id].slug,
+            "population": round(population) if population is not None else None,
+        }
+        for ind in data.get("indicators", []):
+            if ind["slug"].endswith("-rank"):
+                row[f"{ind['slug']}_average"] = round(ind["value"], 1)
+            elif ind["slug"].endswith("-decile"):
+                row[f"{ind['slug'].removesuffix('-decile')}_share_in_decile_1"] = round(
+                    ind["distribution"].get("1", 0.0), 4
+                )
+        for kind, _label in public_kinds():
+            count = data.get("kinds", {}).get(kind, 0)
+            rate = rate_per_1000(count, population)
+            row[f"{kind}_assets"] = count
+            row[f"{kind}_per_1000"] = round(rate, 3) if rate is not None else None
+        rows.append(row)
+    return rows
+
+
+# -- gaps ---------------------------------------------------------------------------------------
+
+
+class GapsError(ValueError):
+    """A gaps query that cannot be run as asked; the message is for the person asking."""
+
+
+@dataclass
+class GapsQuery:
+    need: str = "imd-rank"
+    kind: str = ""
+    category: str = ""
+
+    def check(self) -> None:
+        if not need_indicators().filter(slug=self.need).exists():
+            raise GapsError(f"'{self.need}' is not a measure of need we hold")
+        if self.kind and (self.kind not in AssetKind.values or self.kind == AssetKind.GIFTS):
+            raise GapsError(f"'{self.kind}' is not a kind of public asset")
+        if self.category and not Category.objects.filter(slug=self.category).exists():
+            raise GapsError(f"'{self.category}' is not a category")
+        if self.category == "skill":
+            raise GapsError("People's gifts and skills are private")
+
+    @property
+    def label(self) -> str:
+        if self.category:
+            return Category.objects.get(slug=self.category).name.lower()
+        if self.kind:
+            return dict(AssetKind.choices)[self.kind].lower()
+        return "community assets of any kind"
+
+
+@dataclass
+class GapRow:
+    area: Area
+    population: float | None
+    rank: float | None
+    decile: int | None
+    count: int
+    rate: float | None
+    distance_m: float | None
+    high_need: bool = False
+    low_assets: bool = False
+    centre_method: str = ""
+
+    @property
+    def highlighted(self) -> bool:
+        return self.high_need and self.low_assets
+
+    @property
+    def status(self) -> str:
+        if self.high_need and self.low_assets:
+            return "High need, few assets"
+        if self.high_need:
+            return "High need"
+        if self.low_assets:
+            return "Few assets"
+        return ""
+
+    @property
+    def status_code(self) -> int:
+        return (2 if self.high_need else 0) + (1 if self.low_assets else 0)
+
+
+@dataclass
+class Gaps:
+    query: GapsQuery
+    indicator: Indicator
+    lsoas: list[GapRow]
+    neighbourhoods: list[GapRow]
+    assets_located: int
+
+    @property
+    def highlighted(self) -> list[GapRow]:
+        return [r for r in self.lsoas if r.highlighted]
+
+
+def need_indicators() -> Any:
+    """The measures of need a gaps table can be sorted by: IMD and each domain's rank."""
+    return Indicator.objects.filter(rollup=Indicator.Rollup.RANK).order_by("order", "name")
+
+
+def _matching_points(q: GapsQuery) -> np.ndarray:
+    assets = Asset.objects.public().located()
+    if q.kind:
+        assets = assets.filter(kind=q.kind)
+    if q.category:
+        assets = assets.filter(categories__slug=q.category)
+    rows = list(assets.order_by().values_list("lon", "lat").distinct())
+    return np.asarray(rows, dtype=float).reshape(-1, 2)
+
+
+def nearest_distances(centres: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """For each (lon, lat) centre, the great-circle (haversine) distance in metres to the nearest
+    point. An STRtree on locally-scaled coordinates finds the nearest candidate; every point within
+    a slightly larger box is then measured exactly, so the answer is the true haversine minimum."""
+    if len(points) == 0 or len(centres) == 0:
+        return np.full(len(centres), np.nan)
+    scale = math.cos(math.radians(float(np.mean(centres[:, 1]))))
+    pts = shapely.points(points[:, 0] * scale, points[:, 1])
+    tree = shapely.STRtree(pts)
+    out = np.empty(len(centres))
+    for i, (lon, lat) in enumerate(centres.tolist()):
+        nearest = tree.nearest(shapely.Point(lon * scale, lat))
+        first = points[nearest]
+        d0 = float(haversine_many(lon, lat, first[:1], first[1:2])[0])
+        # Degrees of latitude (and scaled longitude) that d0 spans, with a margin.
+        span = math.degrees(d0 / EARTH_RADIUS_M) * 1.05 + 1e-9
+        candidates = tree.query(
+            shapely.box(lon * scale - span, lat - span, lon * scale + span, lat + span)
+        )
+        near = points[candidates] if len(candidates) else first.reshape(1, 2)
+        out[i] = float(np.min(haversine_many(lon, lat, near[:, 0], near[:, 1])))
+    return out
+
+
+def _counts(q: GapsQuery, area_ids: list[int]) -> dict[int, int]:
+    rows = AreaAssetCount.objects.filter(area_id__in=area_ids)
+    if q.category:
+        rows = rows.filter(category__slug=q.category)
+    elif q.kind:
+        rows = rows.filter(kind=q.kind, category__isnull=True)
+    else:
+        rows = rows.filter(category__isnull=True)
+    if q.category and q.kind:
+        # A category and a kind: count assets of the category (its kind is usually the same).
+        pass
+    totals: dict[int, int] = defaultdict(int)
+    for area_id, n in rows.values_list("area_id", "count"):
+        totals[area_id] += n
+    return totals
+
+
+def _fifth(values: list[float], *, lowest: bool) -> float | None:
+    """The value at the edge of the lowest (or highest) fifth of a list."""
+    clean = sorted(v for v in values if v is not None)
+    if not clean:
+        return None
+    k = max(1, math.ceil(len(clean) / 5))
+    return clean[k - 1] if lowest else clean[-k]
+
+
+def gaps(q: GapsQuery) -> Gaps:
+    """LSOAs and neighbourhoods by need, with assets of a kind or category per 1,000 residents
+    and the distance from each LSOA's centre to the nearest one; high-need, low-asset places
+    flagged.
+
+    High need: in England's most deprived 20% (national decile 1 or 2) on the chosen measure, or
+    in the area's most deprived fifth. Few assets: in the area's lowest fifth for assets per
+    1,000 residents (unless that fifth has none at all), or no such asset within 1 km of the
+    LSOA's centre.
+    """
+    q.check()
+    ensure_fresh()
+    indicator = need_indicators().get(slug=q.need)
+    values = dict(
+        IndicatorValue.objects.filter(indicator=indicator, area__level=AreaLevel.LSOA).values_list(
+            "area_id", "value"
+        )
+    )
+    lsoas = {
+        a.id: a
+        for a in Area.objects.filter(id__in=list(values)).only(
+            "id", "name", "slug", "gss_code", "level", "vintage"
+        )
+    }
+    people = dict(
+        IndicatorValue.objects.filter(
+            indicator__slug="population", area_id__in=list(values)
+        ).values_list("area_id", "value")
+    )
+    counts = _counts(q, list(values))
+    centres = {c.area_id: c for c in LsoaCentre.objects.filter(area_id__in=list(values))}
+    ids = [i for i in values if i in centres]
+    points = _matching_points(q)
+    distances = dict(
+        zip(
+            ids,
+            nearest_distances(
+                np.asarray([[centres[i].lon, centres[i].lat] for i in ids], dtype=float).reshape(
+                    -1, 2
+                ),
+                points,
+            ).tolist(),
+            strict=True,
+        )
+    )
+    rows = []
+    for area_id, rank in values.items():
+        d = distances.get(area_id)
+        rows.append(
+            GapRow(
+                area=lsoas[area_id],
+                population=people.get(area_id),
+                rank=rank,
+                decile=national_decile(rank),
+                count=counts.get(area_id, 0),
+                rate=rate_per_1000(counts.get(area_id, 0), people.get(area_id)),
+                distance_m=None if d is None or math.isnan(d) else d,
+                centre_method=centres[area_id].get_method_display() if area_id in centres else "",
+            )
+        )
+    _flag(rows, with_distance=True)
+    rows.sort(key=lambda r: (r.rank if r.rank is not None else math.inf, r.area.name))
+    hood_rows = _neighbourhood_rows(q, indicator, distances, people)
+    return Gaps(q, indicator, rows, hood_rows, len(points))
+
+
+def _flag(rows: list[GapRow], *, with_distance: bool) -> None:
+    most_deprived = _fifth([r.rank for r in rows], lowest=True)
+    lowest_rate = _fifth([r.rate for r in rows], lowest=True)
+    for r in rows:
+        r.high_need = r.rank is not None and (
+            (r.decile is not None and r.decile <= 2)
+            or (most_deprived is not None and r.rank <= most_deprived)
+        )
+        far = with_distance and (r.distance_m is None or r.distance_m > NEAR_M)
+        # Where most places have none (scarce kinds: the lowest fifth's rate is 0), a rate of 0
+        # says little about an LSOA of 1,500 people: the distance decides.
+        r.low_assets = far or (r.rate is not None and bool(lowest_rate) and r.rate <= lowest_rate)
+
+
+def _neighbourhood_rows(
+    q: GapsQuery, indicator: Indicator, distances: dict[int, float], people: dict[int, float]
+) -> list[GapRow]:
+    by_area, _ = snapshots()
+    hoods = {
+        a.id: a
+        for a in Area.objects.filter(id__in=list(by_area)).only("id", "name", "slug", "level")
+    }
+    counts = _counts(q, list(hoods))
+    # Population-weighted mean distance over each neighbourhood's LSOAs.
+    weighted: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for hood_id, lsoa_id, share in AreaComponent.objects.filter(
+        neighbourhood_id__in=list(hoods), component_id__in=list(distances)
+    ).values_list("neighbourhood_id", "component_id", "share"):
+        d = distances.get(lsoa_id)
+        w = people.get(lsoa_id, 0.0) * share
+        if d is None or math.isnan(d) or not w:
+            continue
+        weighted[hood_id][0] += d * w
+        weighted[hood_id][1] += w
+    rows = []
+    for hood_id, hood in hoods.items():
+        data = by_area[hood_id].data
+        population = _value(data, "population")
+        rank = _value(data, indicator.slug)
+        acc = weighted.get(hood_id)
+        rows.append(
+            GapRow(
+                area=hood,
+                population=population,
+                rank=rank,
+                decile=national_decile(rank),
+                count=counts.get(hood_id, 0),
+                rate=rate_per_1000(counts.get(hood_id, 0), population),
+                distance_m=acc[0] / acc[1] if acc and acc[1] else None,
+            )
+        )
+    _flag(rows, with_distance=False)
+    rows.sort(key=lambda r: (r.rank if r.rank is not None else math.inf, r.area.name))
+    return rows
+
+
+def gaps_geojson(result: Gaps, *, tolerance: float = 0.0004) -> dict[str, Any]:
+    """The LSOAs of a gaps table as a small GeoJSON FeatureCollection for the choropleth:
+    boundaries simplified (about 40 m) and rounded to 4 decimal places (about 10 m)."""
+    ids = [r.area.id for r in result.lsoas]
+    geoms = dict(Area.objects.filter(id__in=ids).values_list("id", "geometry"))
+    features = []
+    for r in result.lsoas:
+        geom = geoms.get(r.area.id)
+        if not geom:
+            continue
+        shape = shapely.geometry.shape(geom).simplify(tolerance, preserve_topology=True)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _rounded(shapely.geometry.mapping(shape)),
+                "properties": {
+                    "code": r.area.gss_code,
+                    "name": r.area.name,
+                    "status": r.status_code,
+                    "label": r.status or "Neither",
+                    "decile": r.decile,
+                    "rate": None if r.rate is None else round(r.rate, 2),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _rounded(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return round(obj, 4)
+    if isinstance(obj, (list, tuple)):
+        return [_rounded(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _rounded(v) for k, v in obj.items()}
+    return obj
+
+
+# -- participation ------------------------------------------------------------------------------
+
+
+def suppress(n: int | None) -> int | str | None:
+    """A count for the public: 1 to 4 become "<5" (0 stays 0: it identifies no one)."""
+    if n is None:
+        return None
+    return SUPPRESSED if 0 < n < SUPPRESS_BELOW else n
+
+
+@dataclass
+class SuppressedTable:
+    """A table of counts made safe to publish: the ONE place small numbers are hidden.
+
+    Primary suppression: every count from 1 to 4 is shown as "<5".
+    Secondary suppression: each row is shown with its total, so a row with exactly one hidden
+    cell would give it away (total minus the others); the smallest other non-zero cell of that
+    row is hidden too. Row totals below 5 are themselves shown as "<5".
+    """
+
+    columns: list[str]
+    rows: list[tuple[str, list[int | str], int | str]]
+
+
+def suppressed_table(columns: list[str], raw: list[tuple[str, list[int]]]) -> SuppressedTable:
+    rows = []
+    for label, cells in raw:
+        hidden = [0 < n < SUPPRESS_BELOW for n in cells]
+        if sum(hidden) == 1:
+            others = [(n, i) for i, n in enumerate(cells) if not hidden[i] and n > 0]
+            if others:
+                hidden[min(others)[1]] = True
+        shown: list[int | str] = [
+            SUPPRESSED if h else n for n, h in zip(cells, hidden, strict=True)
+        ]
+        total = sum(cells)
+        rows.append((label, shown, suppress(total) or 0))
+    return SuppressedTable(columns, rows)
+
+
+def _month_range(months: int, end: date | None = None) -> list[date]:
+    end = (end or date.today()).replace(day=1)
+    out = []
+    y, m = end.year, end.month
+    for _ in range(months):
+        out.append(date(y, m, 1))
+        m -= 1
+        if m == 0:
+            y, m = y - 1, 12
+    return list(reversed(out))
+
+
+def latest_month() -> date | None:
+    return ParticipationRecord.objects.order_by("-month").values_list("month", flat=True).first()
+
+
+def area_totals_by_month(months: int = 12) -> SuppressedTable:
+    """The area's participants per activity category per month (the last `months` months up to
+    the newest figures), suppressed."""
+    end = latest_month()
+    span = _month_range(months, end)
+    sums = (
+        ParticipationRecord.objects.filter(month__in=span)
+        .values_list("activity__category", "month")
+        .annotate(n=Sum("participants"))
+    )
+    grid: dict[str, dict[date, int]] = defaultdict(dict)
+    for category, month, n in sums:
+        grid[category][month] = n
+    raw = [
+        (label, [grid[value].get(m, 0) for m in span])
+        for value, label in ActivityCategory.choices
+        if value in grid
+    ]
+    return suppressed_table([m.strftime("%b %Y") for m in span], raw)
+
+
+def area_totals_by_neighbourhood(months: int = 12) -> SuppressedTable:
+    """Participants per activity category by the neighbourhood they live in, over the last
+    `months` months, with those not recorded by neighbourhood in a column of their own."""
+    span = _month_range(months, latest_month())
+    hoods = list(Area.objects.neighbourhoods().order_by("name").only("id", "name"))
+    totals = dict(
+        ParticipationRecord.objects.filter(month__in=span)
+        .values_list("activity__category")
+        .annotate(n=Sum("participants"))
+    )
+    split: dict[str, dict[int, int]] = defaultdict(dict)
+    for category, hood_id, n in (
+        ParticipationSplit.objects.filter(record__month__in=span)
+        .values_list("record__activity__category", "neighbourhood_id")
+        .annotate(n=Sum("participants"))
+    ):
+        split[category][hood_id] = n
+    raw = []
+    for value, label in ActivityCategory.choices:
+        if value not in totals:
+            continue
+        cells = [split[value].get(h.id, 0) for h in hoods]
+        raw.append((label, [*cells, totals[value] - sum(cells)]))
+    return suppressed_table([h.name for h in hoods] + ["Not recorded"], raw)
+
+
+@dataclass
+class ShareRow:
+    month: date
+    category: str
+    label: str
+    group: int
+    area: int
+
+    @property
+    def share(self) -> float:
+        return self.group / self.area if self.area else 0.0
+
+    @property
+    def public_group(self) -> int | str | None:
+        return suppress(self.group)
+
+    @property
+    def public_area(self) -> int | str | None:
+        return suppress(self.area)
+
+    @property
+    def public_share(self) -> float | None:
+        """The share, unless the group's count or everyone else's is a small number (1–4):
+        then share and area total together would give it away, so it is not shown."""
+        others = self.area - self.group
+        if 0 < self.group < SUPPRESS_BELOW or 0 < others < SUPPRESS_BELOW:
+            return None
+        return self.share
+
+
+def group_shares(asset: Asset, months: int = 12) -> list[ShareRow]:
+    """A group's participants per activity category per month, beside the area's total."""
+    span = _month_range(months, latest_month())
+    mine = (
+        ParticipationRecord.objects.filter(activity__asset=asset, month__in=span)
+        .values_list("activity__category", "month")
+        .annotate(n=Sum("participants"))
+    )
+    mine_map = {(c, m): n for c, m, n in mine}
+    categories = {c for c, _ in mine_map}
+    area = {
+        (c, m): n
+        for c, m, n in ParticipationRecord.objects.filter(
+            activity__category__in=categories, month__in=span
+        )
+        .values_list("activity__category", "month")
+        .annotate(n=Sum("participants"))
+    }
+    labels = dict(ActivityCategory.choices)
+    return [
+        ShareRow(m, c, labels.get(c, c), n, area.get((c, m), 0))
+        for (c, m), n in sorted(mine_map.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+    ]
+
+
+def groups_with_participation() -> list[Asset]:
+    return list(
+        Asset.objects.public()
+        .filter(activities__records__isnull=False)
+        .distinct()
+        .only("id", "uuid", "name")
+        .order_by("name")
+    )
+
+
+@dataclass
+class Trend:
+    label: str
+    recent: int
+    before: int
+
+    @property
+    def change(self) -> float | None:
+        return (self.recent - self.before) / self.before if self.before else None
+
+    @property
+    def direction(self) -> str:
+        change = self.change
+        if change is None:
+            return "New" if self.recent else "No figures"
+        if change >= 0.1:
+            return "Growing"
+        if change <= -0.1:
+            return "Shrinking"
+        return "Steady"
+
+
+def participation_trends() -> tuple[list[Trend], list[Trend], list[date], list[date]]:
+    """Which activity categories and which activities grow or shrink: participants in the last
+    three months with figures, against the three months before (officers only: exact counts)."""
+    end = latest_month()
+    span = _month_range(6, end)
+    before, recent = span[:3], span[3:]
+
+    def sums(key: str) -> dict[Any, tuple[int, int]]:
+        out: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+        for k, month, n in (
+            ParticipationRecord.objects.filter(month__in=span)
+            .values_list(key, "month")
+            .annotate(n=Sum("participants"))
+        ):
+            out[k][0 if month in recent else 1] += n
+        return out
+
+    labels = dict(ActivityCategory.choices)
+    by_category = [
+        Trend(labels.get(k, k), r, b) for k, (r, b) in sorted(sums("activity__category").items())
+    ]
+    names = {
+        a.id: f"{a.name} ({a.asset.name})"
+        for a in Activity.objects.select_related("asset").only("id", "name", "asset__name")
+    }
+    by_activity = [Trend(names.get(k, str(k)), r, b) for k, (r, b) in sums("activity_id").items()]
+    by_activity.sort(key=lambda t: (t.change is None, t.change or 0))
+    return by_category, by_activity, recent, before

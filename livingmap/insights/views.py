@@ -1,0 +1,283 @@
+"""Pages of the insights app: profiles, gaps, participation and open data. Views are thin: the
+figures come from selectors, writes go through services, permissions through `can`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+
+from livingmap.accounts.permissions import can
+from livingmap.areas.models import Area
+from livingmap.areas.selectors import LSOA_COUNT_ENGLAND_2019, get_neighbourhood
+from livingmap.assets.models import Asset
+from livingmap.assets.selectors import get_public_asset
+
+from . import downloads, selectors
+from .forms import GapsForm, ParticipationForm
+from .models import Activity
+from .services import ParticipationError, add_activity, record_participation
+
+
+def _hood(slug: str) -> Area:
+    try:
+        return get_neighbourhood(slug)
+    except Area.DoesNotExist as exc:
+        raise Http404("No such neighbourhood") from exc
+
+
+def profile(request: HttpRequest, slug: str) -> HttpResponse:
+    hood = _hood(slug)
+    return render(
+        request,
+        "insights/profile.html",
+        {
+            "neighbourhood": hood,
+            "profile": selectors.neighbourhood_profile(hood),
+            "lsoa_count": LSOA_COUNT_ENGLAND_2019,
+            "peer_count": selectors.PEERS,
+        },
+    )
+
+
+def profile_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    hood = _hood(slug)
+    p = selectors.neighbourhood_profile(hood)
+    rows: list[list[Any]] = [
+        ["population", "", p.population, p.area_population, ""],
+        ["imd_average_rank", "", p.imd_rank, p.area_imd_rank, ""],
+        ["imd_share_in_decile_1", "", p.most_deprived_share, p.area_most_deprived_share, ""],
+    ]
+    for d in p.domains:
+        rows.append([f"{d.slug}_average_rank", "", d.rank, d.area_rank, d.peer_rank])
+    for k in p.kinds:
+        rows.append([f"{k.kind}_assets", "count", k.count, k.area_count, ""])
+        rows.append([f"{k.kind}_per_1000", "per 1,000 residents", k.rate, k.area_rate, k.peer_rate])
+    header = ["measure", "unit", hood.name, "whole area", "similar neighbourhoods"]
+    response = StreamingHttpResponse(downloads.csv_rows(header, rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="profile-{hood.slug}.csv"'
+    return response
+
+
+def gaps(request: HttpRequest) -> HttpResponse:
+    form = GapsForm(request.GET or None)
+    query = selectors.GapsQuery()
+    error = ""
+    if form.is_bound and form.is_valid():
+        query = selectors.GapsQuery(
+            need=form.cleaned_data["need"] or "imd-rank",
+            kind=form.cleaned_data["kind"],
+            category=form.cleaned_data["category"],
+        )
+    elif form.is_bound:
+        error = "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
+    try:
+        result = selectors.gaps(query)
+    except selectors.GapsError as exc:
+        return render(request, "insights/gaps.html", {"form": form, "error": str(exc)}, status=400)
+    if request.GET.get("format") == "csv":
+        return _gaps_csv(result)
+    return render(
+        request,
+        "insights/gaps.html",
+        {
+            "form": form,
+            "error": error,
+            "result": result,
+            "choropleth": {
+                "tiles": {
+                    "url": settings.LIVINGMAP_TILE_URL,
+                    "attribution": settings.LIVINGMAP_TILE_ATTRIBUTION,
+                },
+                "areas": selectors.gaps_geojson(result),
+            },
+            "near_m": selectors.NEAR_M,
+            "csv_query": request.GET.urlencode(),
+        },
+        status=400 if error else 200,
+    )
+
+
+def _gaps_csv(result: selectors.Gaps) -> HttpResponse:
+    header = [
+        "level",
+        "code",
+        "name",
+        "population",
+        f"{result.indicator.slug}",
+        "national_decile",
+        "assets",
+        "assets_per_1000",
+        "nearest_asset_m",
+        "high_need",
+        "few_assets",
+    ]
+
+    def rows() -> Any:
+        for level, group in (("neighbourhood", result.neighbourhoods), ("lsoa", result.lsoas)):
+            for r in group:
+                yield [
+                    level,
+                    r.area.gss_code or r.area.slug,
+                    r.area.name,
+                    None if r.population is None else round(r.population),
+                    None if r.rank is None else round(r.rank, 1),
+                    r.decile,
+                    r.count,
+                    None if r.rate is None else round(r.rate, 3),
+                    None if r.distance_m is None else round(r.distance_m),
+                    r.high_need,
+                    r.low_assets,
+                ]
+
+    response = StreamingHttpResponse(downloads.csv_rows(header, rows()), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="gaps.csv"'
+    return response
+
+
+def participation(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "insights/participation.html",
+        {
+            "by_month": selectors.area_totals_by_month(),
+            "by_hood": selectors.area_totals_by_neighbourhood(),
+            "groups": selectors.groups_with_participation(),
+            "suppress_below": selectors.SUPPRESS_BELOW,
+            "can_see_trends": can(request.user, "insights.view_trends"),
+        },
+    )
+
+
+def _asset(uuid: Any) -> Asset:
+    try:
+        return get_public_asset(uuid)
+    except Asset.DoesNotExist as exc:
+        raise Http404("No such group") from exc
+
+
+def group_participation(request: HttpRequest, uuid: Any) -> HttpResponse:
+    asset = _asset(uuid)
+    return render(
+        request,
+        "insights/group_participation.html",
+        {
+            "asset": asset,
+            "shares": selectors.group_shares(asset),
+            "can_record": can(request.user, "asset.record_participation", asset),
+            "suppress_below": selectors.SUPPRESS_BELOW,
+        },
+    )
+
+
+def group_participation_csv(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """The group's share of the area's participation, as on its page (suppressed alike)."""
+    asset = _asset(uuid)
+    rows = (
+        [
+            f"{r.month:%Y-%m}",
+            r.label,
+            r.public_group,
+            r.public_area,
+            "" if r.public_share is None else round(r.public_share, 4),
+        ]
+        for r in selectors.group_shares(asset)
+    )
+    header = ["month", "activity_category", "group_participants", "area_participants", "share"]
+    response = StreamingHttpResponse(downloads.csv_rows(header, rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="participation-{asset.uuid}.csv"'
+    return response
+
+
+@login_required
+def record(request: HttpRequest, uuid: Any) -> HttpResponse:
+    asset = _asset(uuid)
+    if not can(request.user, "asset.record_participation", asset):
+        raise PermissionDenied("Only this group's admins, or an officer, can record its figures.")
+    form = ParticipationForm(request.POST or None, asset=asset)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                activity = data["activity"] or add_activity(
+                    asset, data["new_activity"], data["category"]
+                )
+                record_participation(activity, data["month"], data["participants"], form.splits())
+            except ParticipationError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Recorded {data['participants']} people for {activity.name} in "
+                    f"{data['month']:%B %Y}.",
+                )
+                return redirect("group_participation", uuid=asset.uuid)
+        status = 400
+    return render(
+        request,
+        "insights/record.html",
+        {
+            "asset": asset,
+            "form": form,
+            "activities": Activity.objects.filter(asset=asset).prefetch_related("records"),
+        },
+        status=status,
+    )
+
+
+@login_required
+def trends(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, "insights.view_trends"):
+        raise PermissionDenied("Only officers can see participation by activity.")
+    by_category, by_activity, recent, before = selectors.participation_trends()
+    return render(
+        request,
+        "insights/trends.html",
+        {
+            "by_category": by_category,
+            "by_activity": by_activity,
+            "recent": recent,
+            "before": before,
+        },
+    )
+
+
+def _hsds_links() -> list[dict[str, str]]:
+    links = []
+    for name, title in (
+        ("openreferral:export_json", "Open Referral UK (HSDS) services, JSON"),
+        ("openreferral:export_datapackage", "Open Referral UK (HSDS) data package"),
+    ):
+        try:
+            links.append({"url": reverse(name), "title": title})
+        except NoReverseMatch:
+            continue
+    return links
+
+
+def open_data(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "insights/open_data.html",
+        {
+            "downloads": downloads.downloads(),
+            "datasets": downloads.datasets(),
+            "hsds": _hsds_links(),
+        },
+    )
+
+
+def open_data_download(request: HttpRequest, slug: str) -> HttpResponse:
+    download = downloads.get_download(slug)
+    if download is None:
+        raise Http404("No such download")
+    response = StreamingHttpResponse(download.build(), content_type=download.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    return response
