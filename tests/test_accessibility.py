@@ -62,6 +62,11 @@ PATHS = {
     "neighbourhood": lambda: "/neighbourhoods/south/",
     "ward": lambda: _ward_of_altrincham_library().get_absolute_url(),
     "data": lambda: "/about/data/",
+    "neighbourhood profile": lambda: "/neighbourhoods/south/profile/",
+    "gaps": lambda: "/gaps/?category=library",
+    "participation": lambda: "/participation/",
+    "group participation": lambda: f"/participation/groups/{_altrincham_library().uuid}/",
+    "open data": lambda: "/open-data/",
 }
 
 PAGES = [
@@ -73,6 +78,11 @@ PAGES = [
     Page("neighbourhood", "South"),
     Page("ward", ""),  # the ward's name is checked in the test
     Page("data", "data"),
+    Page("neighbourhood profile", "South"),
+    Page("gaps", "eed"),
+    Page("participation", "art"),
+    Page("group participation", "Altrincham Library"),
+    Page("open data", "data"),
 ]
 
 
