@@ -24,7 +24,7 @@ from rich.console import Console
 from . import env, report
 
 console = Console()
-BENCHMARKS = ("search", "assign", "import", "weight")
+BENCHMARKS = ("search", "assign", "import", "weight", "profile", "openreferral", "timebank")
 
 
 def step(name: str, a: argparse.Namespace, **extra: Any) -> dict[str, Any]:
@@ -154,6 +154,60 @@ def run_weight(a: argparse.Namespace, results: dict[str, Any]) -> None:
     console.print(f"  {r['total_gzip'] / 1024:.1f} KB gzipped over {len(r['items'])} files")
 
 
+def module_step(module: str, scale: dict[str, Any]) -> dict[str, Any]:
+    """Run bench.<module>.run(scale) in a fresh process (each sets up Django for its own
+    database) and return its figures."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = Path(handle.name)
+    code = (
+        "import json, sys; from bench import " + module + " as m; "
+        "json.dump(m.run(json.loads(sys.argv[1])), open(sys.argv[2], 'w'), default=str)"
+    )
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(scale), str(out)], cwd=env.ROOT, check=False
+    )
+    if completed.returncode != 0:
+        raise SystemExit(f"benchmark {module} failed (exit {completed.returncode})")
+    result = json.loads(out.read_text())
+    out.unlink(missing_ok=True)
+    console.print(f"  [dim]{module}: {time.perf_counter() - started:.0f} s[/dim]")
+    return result
+
+
+def run_profile(a: argparse.Namespace, results: dict[str, Any]) -> None:
+    console.rule("Neighbourhood profile page")
+    load = os.getloadavg()
+    r = _stamp(a, module_step("profile_bench", {"assets": a.assets, "polygons": a.polygons}), load)
+    results["raw"]["profile"] = r
+    results["summary"]["profile"], results["details"]["profile"] = report.profile_section(r)
+    console.print(f"  p95 {r['p95_ms']:.1f} ms (target ≤ 100 ms)")
+
+
+def run_openreferral(a: argparse.Namespace, results: dict[str, Any]) -> None:
+    console.rule("Open Referral /services, pages of 50")
+    load = os.getloadavg()
+    scale = {"assets": a.assets, "polygons": a.polygons}
+    r = _stamp(a, module_step("openreferral_bench", scale), load)
+    results["raw"]["openreferral"] = r
+    summary, detail = report.openreferral_section(r)
+    results["summary"]["openreferral"], results["details"]["openreferral"] = summary, detail
+    console.print(f"  p95 {r['p95']:.1f} ms (target ≤ 50 ms)")
+
+
+def run_timebank(a: argparse.Namespace, results: dict[str, Any]) -> None:
+    console.rule("Time bank exchanges, 16 clients (PostgreSQL)")
+    if not a.postgres:
+        console.print("  [yellow]skipped: --no-postgres[/yellow]")
+        return
+    load = os.getloadavg()
+    r = _stamp(a, module_step("timebank_bench", {}), load)
+    r["scale"] = "16 clients"
+    results["raw"]["timebank"] = r
+    results["summary"]["timebank"], results["details"]["timebank"] = report.timebank_section(r)
+    console.print(f"  {report.timebank_rate(r):,.0f} exchanges/s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -190,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         "assign": run_assign,
         "import": run_import,
         "weight": run_weight,
+        "profile": run_profile,
+        "openreferral": run_openreferral,
+        "timebank": run_timebank,
     }
     for name in BENCHMARKS:
         if name in chosen:

@@ -121,7 +121,16 @@ def render(results: dict[str, Any]) -> str:
     lines += ["| Benchmark | Figure | Peer or floor (same run) | Ratio | Target | Result |"]
     lines += ["| --- | --- | --- | --- | --- | --- |"]
     summary = results.get("summary", {})
-    for key in ("search", "search_postgres", "assign", "import", "weight"):
+    for key in (
+        "search",
+        "search_postgres",
+        "assign",
+        "import",
+        "weight",
+        "profile",
+        "openreferral",
+        "timebank",
+    ):
         if key in summary:
             lines.append(summary[key])
     lines.append("")
@@ -131,6 +140,9 @@ def render(results: dict[str, Any]) -> str:
         ("assign", "3. Assigning assets to LSOA-like polygons"),
         ("import", "4. CSV import"),
         ("weight", "5. Search page weight"),
+        ("profile", "6. Neighbourhood profile page (issue 5)"),
+        ("openreferral", "7. Open Referral services feed (issue 3)"),
+        ("timebank", "8. Time bank exchanges under concurrency (issue 6)"),
     ):
         if key in results.get("details", {}):
             lines += [f"### {title}", "", *results["details"][key], ""]
@@ -373,3 +385,98 @@ every ratio compares figures taken in the same run.
   `assets_assetsource` and `assets_assetarea`, three on `assets_asset_categories` (several of
   them duplicates of a unique constraint's index), plus reading and `transform` in Python.
 """
+
+
+def profile_section(r: dict[str, Any]) -> tuple[str, list[str]]:
+    summary = (
+        f"| Neighbourhood profile page, {r['scale']} | p95 {_ms(r['p95_ms'])} "
+        f"(p50 {_ms(r['p50_ms'])}) | — (a page; aggregates rebuilt in {_s(r['refresh_s'])}) | — | "
+        f"{r['target']} | {_verdict(r['pass'])} |"
+    )
+    detail = [
+        _run_line(r),
+        "",
+        r["method"],
+        "",
+        "| | p50 | p95 | p99 |",
+        "| --- | --- | --- | --- |",
+        f"| profile page ({r['requests']} requests, {r['neighbourhoods']} neighbourhoods) | "
+        f"{_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} | {_ms(r['p99_ms'])} |",
+        "",
+        f"Rebuilding every aggregate: {_s(r['refresh_s'])}. After a change to the data the next "
+        f"request is served from the last build in {_ms(r['first_request_after_change_ms'])}, "
+        f"and the rebuild runs after that response ({_s(r['deferred_rebuild_s'])}; fresh "
+        f"afterwards: {'yes' if r['rebuilt_after_that_response'] else 'no'}). The freshness "
+        f"check each request makes costs {r['fingerprint_ms']:.2f} ms.",
+    ]
+    return summary, detail
+
+
+def openreferral_section(r: dict[str, Any]) -> tuple[str, list[str]]:
+    peer = r["peer_raw_sql"]
+    summary = (
+        f"| Open Referral `/services`, pages of 50, {r['scale']} | p95 {_ms(r['p95'])} "
+        f"(p50 {_ms(r['p50'])}) | hand-written SQL for the page p95 {_ms(peer['p95'])} | "
+        f"{r['p95'] / peer['p95']:.1f}× | p95 ≤ {r['target_p95_ms']:g} ms | {_verdict(r['pass'])} |"
+    )
+    naive = r["naive_offset_sql"]
+    detail = [
+        _run_line(r),
+        "",
+        r["method"],
+        "",
+        "| | p50 | p95 | p99 |",
+        "| --- | --- | --- | --- |",
+        f"| `/openreferral/services?per_page=50` ({r['requests']} requests over {r['pages']:,} "
+        f"pages) | {_ms(r['p50'])} | {_ms(r['p95'])} | {_ms(r['p99'])} |",
+        f"| hand-written SQL for the same page (the floor) | {_ms(peer['p50'])} | "
+        f"{_ms(peer['p95'])} | {_ms(peer['p99'])} |",
+        f"| for information: plain OFFSET paging in SQL | {_ms(naive['p50'])} | "
+        f"{_ms(naive['p95'])} | {_ms(naive.get('p99'))} |",
+        "",
+        f"{r['public_services']:,} public services. The last page: {_ms(r['last_page_ms'])}. "
+        f"The first request after start-up (counting and keying the pages): "
+        f"{_ms(r['cold_first_request_ms'])}. Sampled pages that failed the ORUK schema: "
+        f"{r['schema_errors_in_sampled_pages']}.",
+    ]
+    return summary, detail
+
+
+def timebank_rate(r: dict[str, Any]) -> float:
+    return float(r["exchanges_per_s"])
+
+
+def timebank_section(r: dict[str, Any]) -> tuple[str, list[str]]:
+    tps = r.get("pgbench_simple_update_tps")
+    ratio = r.get("ratio_to_pgbench")
+    summary = (
+        f"| Time bank exchanges, {r['clients']} clients, PostgreSQL | "
+        f"{r['exchanges_per_s']:,.0f} exchanges/s ({r['best_mode']}) | pgbench simple-update "
+        f"{f'{tps:,.0f} TPS' if tps else 'not measured'} | "
+        f"{f'{ratio:.2f}×' if ratio else '–'} | ≥ {r['target_per_s']:,.0f} exchanges/s, "
+        f"ledger invariants hold | {_verdict(r['passed'])} |"
+    )
+    detail = [
+        _run_line(r),
+        "",
+        r["method"],
+        "",
+        "| Clients as | exchanges/s | p50 | p95 | p99 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, m in r["modes"].items():
+        detail.append(
+            f"| {name} ({m['processes']} × {m['threads_per_process']}) | "
+            f"{m['exchanges_per_s']:,.0f} | {_ms(m['p50_ms'])} | {_ms(m['p95_ms'])} | "
+            f"{_ms(m['p99_ms'])} |"
+        )
+    detail += [
+        f"| pgbench simple-update, {r['clients']} clients, same server, same run | "
+        f"{f'{tps:,.0f} TPS' if tps else 'not measured'} | | | |",
+        "",
+        f"After the run the ledger check (`check_ledger`: every exchange sums to zero, cached "
+        f"balances equal their movements, each bank sums to zero, …) over "
+        f"{r['exchanges_checked']:,} exchanges found "
+        f"{'no problem' if r['invariants_ok'] else r['invariant_problems']}.",
+    ]
+    return summary, detail

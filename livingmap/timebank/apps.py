@@ -12,3 +12,9 @@ class TimebankConfig(AppConfig):
         from livingmap.accounts.permissions import load_rules
 
         load_rules(self)
+
+        from livingmap.assets.demo import demo_loaded
+
+        from .demo import on_demo_loaded
+
+        demo_loaded.connect(on_demo_loaded, dispatch_uid="timebank_demo")
