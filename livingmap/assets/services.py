@@ -8,7 +8,6 @@ import operator
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -182,7 +181,7 @@ def _insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any
 def _insert_batches(
     table: str, columns: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]]
 ) -> None:
-    """Like `_insert_rows`, for rows that come in batches (e.g. from `_built_ahead`)."""
+    """Like `_insert_rows`, for rows that come in batches (e.g. from `_built`)."""
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - our own names
         f"VALUES ({', '.join(['%s'] * len(columns))})"
@@ -196,23 +195,17 @@ def _spans(n: int, size: int) -> list[tuple[int, int]]:
     return [(start, min(n, start + size)) for start in range(0, n, size)]
 
 
-def _built_ahead(
+def _built(
     build: Callable[[tuple[int, int]], list[tuple[Any, ...]]], spans: Sequence[tuple[int, int]]
 ) -> Iterator[list[tuple[Any, ...]]]:
-    """build(span) for each span, in order, each made in a second thread while the caller writes
-    the one before: the database drivers let go of Python's lock while the database works, so
-    preparing rows (Python) and storing them (SQLite or PostgreSQL) run on two cores at once.
-    `build` must not use the database connection (it belongs to the caller's thread)."""
-    if len(spans) < 2:
-        yield from (build(span) for span in spans)
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-rows") as pool:
-        pending = pool.submit(build, spans[0])
-        for span in spans[1:]:
-            rows = pending.result()
-            pending = pool.submit(build, span)
-            yield rows
-        yield pending.result()
+    """build(span) for each span, in order, made as they are written (so a large import never
+    holds every prepared row at once).
+
+    Not in a second thread: preparing rows is Python and binding each row's values to the
+    statement needs Python's lock too, so two threads hand the lock back and forth every row
+    and the import ran a third slower (measured with `make bench`)."""
+    for span in spans:
+        yield build(span)
 
 
 def reassign_near(areas: Sequence[Area], *, batch: int = 20_000) -> int:
@@ -497,7 +490,7 @@ def import_asset_records(
     _insert_batches(
         "assets_assetsource",
         ("dataset_id", "source_id", "imported_at", "data", "asset_id"),
-        _built_ahead(
+        _built(
             lambda span: [
                 (dataset.id, r.source_id, now, source_data(r.as_source_data()), i)
                 for i, r in sourced[span[0] : span[1]]
@@ -598,7 +591,7 @@ def _create_assets(records: Sequence[AssetRecord], categories: dict[str, Categor
         return rows
 
     columns = ("id", *(f.column for f in fields))
-    batches = _built_ahead(build, _spans(len(records), BULK_BATCH))
+    batches = _built(build, _spans(len(records), BULK_BATCH))
     if len(records) >= BULK_TEXT_INDEX_FROM:
         with bulk_text_index(ids):
             _insert_batches("assets_asset", columns, batches)
