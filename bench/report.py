@@ -396,7 +396,7 @@ def profile_section(r: dict[str, Any]) -> tuple[str, list[str]]:
     detail = [
         _run_line(r),
         "",
-        r["method"],
+        _sentence(r["method"]),
         "",
         "| | p50 | p95 | p99 |",
         "| --- | --- | --- | --- |",
@@ -423,7 +423,7 @@ def openreferral_section(r: dict[str, Any]) -> tuple[str, list[str]]:
     detail = [
         _run_line(r),
         "",
-        r["method"],
+        _sentence(r["method"]),
         "",
         "| | p50 | p95 | p99 |",
         "| --- | --- | --- | --- |",
@@ -459,7 +459,7 @@ def timebank_section(r: dict[str, Any]) -> tuple[str, list[str]]:
     detail = [
         _run_line(r),
         "",
-        r["method"],
+        _sentence(r["method"]),
         "",
         "| Clients as | exchanges/s | p50 | p95 | p99 |",
         "| --- | --- | --- | --- | --- |",
@@ -480,3 +480,7 @@ def timebank_section(r: dict[str, Any]) -> tuple[str, list[str]]:
         f"{'no problem' if r['invariants_ok'] else r['invariant_problems']}.",
     ]
     return summary, detail
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
