@@ -11,6 +11,8 @@ from ninja import Schema
 from pydantic import Field
 
 MAX_AREA_PAGE_SIZE = 1000
+#: Far past the last page of any real set of areas, and inside every database's integers.
+MAX_AREA_PAGE = 100_000
 
 
 class Problem(Schema):
@@ -38,7 +40,7 @@ class AreaParams(Schema):
     current: bool | None = Field(
         None, description="true: only the newest vintage of each level; false: only older ones."
     )
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_AREA_PAGE, description="Page of results, from 1.")
     page_size: int = Field(100, ge=1, le=MAX_AREA_PAGE_SIZE)
 
 

@@ -10,7 +10,7 @@ from livingmap.areas.selectors import PostcodeError, PostcodeNotFound, point_for
 from livingmap.core.text import normalise_postcode
 
 from .models import AssetKind
-from .selectors import AssetQuery
+from .selectors import MAX_PAGE, AssetQuery
 
 #: Distances offered, in kilometres: the select's values.
 DISTANCES_KM = ["0.5", "1", "2", "5", "10"]
@@ -68,10 +68,12 @@ class AssetSearchForm(forms.Form):
     page = forms.IntegerField(
         required=False,
         min_value=1,
+        max_value=MAX_PAGE,
         widget=forms.HiddenInput,
         error_messages={
             "invalid": "The page number must be a whole number, like 2",
             "min_value": "The page number must be 1 or more",
+            "max_value": f"The page number must be at most {MAX_PAGE:,}",
         },
     )
 

@@ -12,7 +12,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
-from .selectors import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RADIUS_M
+from .selectors import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, MAX_RADIUS_M
 
 
 class AssetFilters(Schema):
@@ -40,7 +40,7 @@ class AssetFilters(Schema):
 
 
 class AssetSearchParams(AssetFilters):
-    page: int = Field(1, ge=1, description="Page of results, from 1.")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page of results, from 1.")
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Results a page.")
 
 

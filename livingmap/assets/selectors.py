@@ -23,6 +23,8 @@ from .search import match_ids_sql, match_near_sql
 MAX_RADIUS_M = 50_000
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200
+#: Pages past this are refused (a clear error, not an offset no database can hold).
+MAX_PAGE = 100_000
 LIST_FIELDS = (
     "id",
     "uuid",
@@ -73,8 +75,8 @@ class AssetQuery:
                 and -90 <= lat <= 90
             ):
                 raise SearchError("That point is not on the map: give a longitude and latitude")
-        if self.page < 1:
-            raise SearchError("The page number must be 1 or more")
+        if not 1 <= self.page <= MAX_PAGE:
+            raise SearchError(f"The page number must be between 1 and {MAX_PAGE:,}")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise SearchError(f"Ask for between 1 and {MAX_PAGE_SIZE} results a page")
 
