@@ -88,3 +88,17 @@ def _postgres_only(request: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def data_dir(settings):
     return settings.LIVINGMAP_DATA_DIR
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, signed in as administrators are: with a second factor
+    (Django's admin asks for one, settings.LIVINGMAP_ADMIN_REQUIRE_2FA)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(admin_user)
+    device = TOTPDevice.objects.create(user=admin_user, name="test", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client

@@ -6,6 +6,20 @@ Environment variables:
     DEBUG          "1" to turn on debug pages (default on only when no SECRET_KEY is set).
     ALLOWED_HOSTS  comma-separated host names (default: localhost names).
     LIVINGMAP_AREA_NAME  the name of the place shown in the header (default: Trafford).
+    EMAIL_URL-like settings: EMAIL_HOST (SMTP when set, else the console), EMAIL_PORT,
+        EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS ("1"), DEFAULT_FROM_EMAIL.
+    LIVINGMAP_HSTS_SECONDS  Strict-Transport-Security max-age when DEBUG is off (default 0: off).
+    LIVINGMAP_REQUIRE_2FA   "0" lets officers and administrators work without two-factor sign-in
+        (default "1"; only for a local demo).
+    LIVINGMAP_RATELIMIT     "0" turns rate limits off (default on).
+    LIVINGMAP_MAX_REQUEST_BYTES  the largest request body accepted (default 20 MB), else 413.
+    LIVINGMAP_BEHIND_PROXY  "1" trusts X-Forwarded-Proto from a TLS-terminating proxy.
+    LIVINGMAP_REVIEW_AFTER_DAYS, LIVINGMAP_ESCALATE_AFTER_DAYS  review reminders (docs/accounts.md).
+    LIVINGMAP_ADMIN_REQUIRE_2FA  "0" lets officers and administrators into Django's admin
+        without two-factor sign-in (default "1"; see docs/security.md).
+    LIVINGMAP_CACHE_DIR     a directory for a file-based cache shared by all worker processes
+        (rate limits need a shared cache when more than one process serves the site).
+See docs/accounts.md and docs/security.md.
 """
 
 from __future__ import annotations
@@ -40,6 +54,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "ninja",
     "livingmap.core",
     "livingmap.areas",
     "livingmap.assets",
@@ -53,13 +71,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "livingmap.accounts.middleware.RequestSizeLimitMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "livingmap.accounts.middleware.ApiRateLimitMiddleware",
+    "livingmap.accounts.middleware.AdminTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "livingmap.urls"
@@ -76,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "livingmap.core.context_processors.site",
+                "livingmap.accounts.context_processors.account",
             ],
         },
     },
@@ -132,9 +156,87 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_HSTS_SECONDS = int(os.environ.get("LIVINGMAP_HSTS_SECONDS", "0"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+    SECURE_PROXY_SSL_HEADER = (
+        ("HTTP_X_FORWARDED_PROTO", "https")
+        if os.environ.get("LIVINGMAP_BEHIND_PROXY", "") == "1"
+        else None
+    )
+# Uploads and form posts: refuse anything bigger than these (a 400 with a message).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# Any request body (uploads of GeoJSON or CSV included) over this is refused with a 413.
+LIVINGMAP_MAX_REQUEST_BYTES = int(
+    os.environ.get("LIVINGMAP_MAX_REQUEST_BYTES", str(20 * 1024 * 1024))
+)
+
+# Sign-in, accounts, two-factor sign-in (docs/accounts.md).
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "account_home"
+LOGOUT_REDIRECT_URL = "home"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+OTP_TOTP_ISSUER = "Living Map"
+LIVINGMAP_REQUIRE_2FA = os.environ.get("LIVINGMAP_REQUIRE_2FA", "1") == "1"
+# Two-factor sign-in before Django's admin too (officers' main tool); see docs/security.md.
+LIVINGMAP_ADMIN_REQUIRE_2FA = (
+    LIVINGMAP_REQUIRE_2FA and os.environ.get("LIVINGMAP_ADMIN_REQUIRE_2FA", "1") == "1"
+)
+
+# Email: SMTP when EMAIL_HOST is set, else printed to the console (development).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "1") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Living Map <no-reply@localhost>")
+
+# Background tasks (django-tasks). django-tasks 0.12 ships the immediate and dummy backends
+# only, so tasks run in the process that enqueues them (the `send_review_reminders` command run
+# from cron, see docs/accounts.md). A database-backed queue can replace it here later.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Caches: rate limits count in the cache. One process (the demo, tests) can use memory; a site
+# served by several processes sets LIVINGMAP_CACHE_DIR so they share one file-based cache.
+_cache_dir = os.environ.get("LIVINGMAP_CACHE_DIR", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": _cache_dir}
+        if _cache_dir
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+RATELIMIT_ENABLE = os.environ.get("LIVINGMAP_RATELIMIT", "1") == "1"
+RATELIMIT_USE_CACHE = "default"
+# Rates (django-ratelimit syntax): per client address unless said otherwise.
+LIVINGMAP_RATES = {
+    "login_ip": "30/10m",
+    "login_username": "5/10m",
+    "two_factor": "10/10m",
+    "signup": "10/h",
+    "password_reset": "5/h",
+    "suggest": "20/h",
+    "claim": "20/h",
+    "api": "600/m",
+}
+# Freshness: an asset is due for review this many days after it was last verified; its admins
+# are reminded, and an unanswered reminder goes to officers after LIVINGMAP_ESCALATE_AFTER_DAYS.
+LIVINGMAP_REVIEW_AFTER_DAYS = int(os.environ.get("LIVINGMAP_REVIEW_AFTER_DAYS", "365"))
+LIVINGMAP_ESCALATE_AFTER_DAYS = int(os.environ.get("LIVINGMAP_ESCALATE_AFTER_DAYS", "28"))
 
 LOGGING = {
     "version": 1,
@@ -157,3 +259,21 @@ LIVINGMAP_DATA_DIR = Path(os.environ.get("LIVINGMAP_DATA_DIR", BASE_DIR / "data"
 # An asset not verified (by its admins, an officer, or a sign of life) for this many days shows
 # "not verified since …" and ranks below fresher assets in search. It is never deleted.
 LIVINGMAP_STALE_AFTER_DAYS = int(os.environ.get("LIVINGMAP_STALE_AFTER_DAYS", "540"))
+
+# Content-Security-Policy (django-csp 4): only our own scripts and styles; map tiles from the
+# tile server's host. No inline scripts (data travels in json_script blocks, which are not run).
+_tile_origin = "/".join(LIVINGMAP_TILE_URL.split("/")[:3]).replace("{s}.", "*.")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", _tile_origin],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}

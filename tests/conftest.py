@@ -139,4 +139,14 @@ def site(_demo_server, db, settings) -> str:
     Map tiles point at a closed port on this machine: the pages must work without them.
     """
     settings.LIVINGMAP_TILE_URL = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"
+    # On in-memory SQLite the live server shares this thread's connection: build the insights
+    # aggregates here, so that no page the browser opens writes while this thread reads. (On
+    # PostgreSQL the server has its own connection and builds them itself, committed; doing it
+    # here, in this test's open transaction, would hold the lock the server waits for.)
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        from livingmap.insights.services import refresh_aggregates
+
+        refresh_aggregates(only_if_stale=True)
     return _demo_server.url

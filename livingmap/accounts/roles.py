@@ -53,3 +53,14 @@ def has_role(user: Any, *roles: str) -> bool:
 def is_officer(user: Any) -> bool:
     """Officers and administrators (administrators can do all an officer can)."""
     return has_role(user, Role.OFFICER, Role.ADMINISTRATOR)
+
+
+def is_connector(user: Any) -> bool:
+    return has_role(user, Role.CONNECTOR)
+
+
+def needs_two_factor(user: Any) -> bool:
+    """Officers and administrators must pass a second factor (TOTP) before officer pages."""
+    from django.conf import settings
+
+    return settings.LIVINGMAP_REQUIRE_2FA and is_officer(user)

@@ -1,11 +1,63 @@
-"""Writes about people and their assets."""
+"""Writes about people and their assets: editing with history, claims, suggestions, verification,
+personal records and erasure. Every function runs in a transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .models import (
+    AccessLog,
+    AssetAdmin,
+    AssetChange,
+    ChangeKind,
+    Claim,
+    PersonalAsset,
+    ReviewReminder,
+    Status,
+    Suggestion,
+)
+
+#: The public fields people edit and suggest changes to (categories as a list of slugs).
+EDITABLE_FIELDS = (
+    "name",
+    "kind",
+    "description",
+    "categories",
+    "address",
+    "postcode",
+    "website",
+    "email",
+    "phone",
+    "opening_hours",
+    "accessibility",
+)
+FIELD_LABELS = {
+    "name": "Name",
+    "kind": "Kind",
+    "description": "Description",
+    "categories": "Categories",
+    "address": "Address",
+    "postcode": "Postcode",
+    "website": "Website",
+    "email": "Email",
+    "phone": "Phone",
+    "opening_hours": "Opening hours",
+    "accessibility": "Accessibility",
+    "lon": "Longitude",
+    "lat": "Latitude",
+}
+VERIFY_SALT = "livingmap.accounts.still-correct"
 
 
 def record_sign_of_life(asset: object, kind: str, when: datetime | None = None) -> None:
@@ -13,6 +65,7 @@ def record_sign_of_life(asset: object, kind: str, when: datetime | None = None) 
     got a grant, a connector referred someone to it): count it as verified at `when`.
 
     Never moves last_verified_at backwards. `kind` says what the sign was (e.g. "participation").
+    Any reminder waiting for an answer about the asset is answered by it.
     """
     from livingmap.assets.models import Asset
 
@@ -20,3 +73,459 @@ def record_sign_of_life(asset: object, kind: str, when: datetime | None = None) 
     Asset.objects.filter(pk=asset.pk).filter(
         Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=when)
     ).update(last_verified_at=when)
+    ReviewReminder.objects.filter(asset_id=asset.pk, answered_at__isnull=True).update(
+        answered_at=when
+    )
+
+
+# -- snapshots, diffs and editing ------------------------------------------------------------
+
+
+def snapshot(asset: Any) -> dict[str, Any]:
+    """The editable fields of an asset as plain JSON values."""
+    values: dict[str, Any] = {f: getattr(asset, f) for f in EDITABLE_FIELDS if f != "categories"}
+    values["categories"] = (
+        sorted(asset.categories.values_list("slug", flat=True)) if asset.pk else []
+    )
+    return values
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for each field of `new` whose value differs from `old`."""
+    return {
+        f: [old.get(f, ""), value]
+        for f, value in new.items()
+        if f in FIELD_LABELS and (old.get(f) or "") != (value or "")
+    }
+
+
+def version_of(asset: Any) -> str:
+    """The token an edit form carries to notice that someone else saved the asset meanwhile."""
+    return asset.updated_at.isoformat() if asset.updated_at else ""
+
+
+class EditConflict(Exception):
+    """Someone else saved the asset after this edit started."""
+
+    def __init__(self, asset: Any, changes: list[AssetChange]) -> None:
+        super().__init__("Someone else changed this asset while you were editing it.")
+        self.asset = asset
+        self.changes = changes
+
+
+def _apply(asset: Any, values: dict[str, Any]) -> list[Any] | None:
+    """Set the asset's fields from `values`; returns the categories to set (or None)."""
+    from livingmap.areas.selectors import point_for_postcode
+    from livingmap.assets.models import Category
+
+    categories = None
+    for field, value in values.items():
+        if field == "categories":
+            categories = list(Category.objects.filter(slug__in=value or []))
+        elif field in EDITABLE_FIELDS:
+            setattr(asset, field, value if value is not None else "")
+    if values.get("postcode"):
+        asset.lon, asset.lat = point_for_postcode(values["postcode"])
+    return categories
+
+
+def _save(
+    asset: Any, values: dict[str, Any], user: Any, kind: str, reason: str = ""
+) -> AssetChange | None:
+    from livingmap.assets.services import save_asset
+
+    before = snapshot(asset) if asset.pk else {}
+    before_point = (asset.lon, asset.lat)
+    categories = _apply(asset, values)
+    save_asset(asset, categories=categories)
+    after = snapshot(asset)
+    changes = diff(before, after)
+    if (asset.lon, asset.lat) != before_point:
+        changes["lon"] = [before_point[0], asset.lon]
+        changes["lat"] = [before_point[1], asset.lat]
+    if not changes and kind == ChangeKind.EDITED:
+        return None
+    return AssetChange.objects.create(
+        asset=asset, user=_real(user), kind=kind, changes=changes, reason=reason
+    )
+
+
+def _real(user: Any) -> Any:
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def edit_asset(
+    *,
+    asset_id: int,
+    user: Any,
+    values: dict[str, Any],
+    version: str,
+    kind: str = ChangeKind.EDITED,
+    reason: str = "",
+) -> AssetChange | None:
+    """Save a person's edit, unless the asset moved on since `version` (then EditConflict,
+    carrying the changes made meanwhile, and nothing is saved)."""
+    from livingmap.assets.models import Asset
+
+    asset = Asset.objects.select_for_update().get(pk=asset_id)
+    if version != version_of(asset):
+        started = parse_datetime(version) if version else None
+        since = AssetChange.objects.filter(asset=asset).select_related("user")
+        if started is not None:
+            since = since.filter(at__gt=started)
+        raise EditConflict(asset, list(since[:10]))
+    change = _save(asset, values, user, kind, reason)
+    if AssetAdmin.objects.filter(asset=asset, user_id=getattr(user, "pk", None)).exists():
+        record_sign_of_life(asset, "edit")
+    return change
+
+
+@transaction.atomic
+def create_asset(*, user: Any, values: dict[str, Any], reason: str = "") -> Any:
+    """A new asset added by a person; a group admin who adds one becomes its admin."""
+    from livingmap.assets.models import Asset
+
+    from .roles import is_officer
+
+    asset = Asset(last_verified_at=timezone.now())
+    _save(asset, values, user, ChangeKind.CREATED, reason)
+    if _real(user) is not None and not is_officer(user):
+        AssetAdmin.objects.get_or_create(user=user, asset=asset)
+    return asset
+
+
+@transaction.atomic
+def revert_change(*, change: AssetChange, user: Any) -> AssetChange | None:
+    """Put the fields one change touched back as they were before it."""
+    from livingmap.assets.models import Asset
+
+    asset = Asset.objects.select_for_update().get(pk=change.asset_id)
+    old = {f: pair[0] for f, pair in change.changes.items() if f in EDITABLE_FIELDS}
+    return _save(asset, old, user, ChangeKind.REVERTED, reason=f"Reverted change {change.pk}")
+
+
+@transaction.atomic
+def verify_asset(*, asset: Any, user: Any = None, via: str = "") -> AssetChange:
+    """Someone confirms the details are still correct."""
+    now = timezone.now()
+    record_sign_of_life(asset, "verified", now)
+    return AssetChange.objects.create(
+        asset=asset, user=_real(user), kind=ChangeKind.VERIFIED, reason=via
+    )
+
+
+# -- claims ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_claim(*, user: Any, asset: Any, role: str, message: str = "") -> Claim:
+    existing = Claim.objects.filter(user=user, asset=asset, status=Status.PENDING).first()
+    if existing:
+        return existing
+    return Claim.objects.create(user=user, asset=asset, role=role, message=message)
+
+
+@transaction.atomic
+def decide_claim(*, claim: Claim, officer: Any, approve: bool, reason: str = "") -> Claim:
+    claim.status = Status.APPROVED if approve else Status.REJECTED
+    claim.decided_at = timezone.now()
+    claim.decided_by = officer
+    claim.reason = reason
+    claim.save()
+    if approve:
+        AssetAdmin.objects.get_or_create(
+            user=claim.user, asset=claim.asset, defaults={"granted_by": officer}
+        )
+        body = (
+            f"Your claim to run {claim.asset.name} on Living Map was approved. You can now "
+            "keep its listing up to date: sign in and open its page."
+        )
+    else:
+        body = f"Your claim to run {claim.asset.name} on Living Map was not approved.\n\n{reason}"
+    _mail(f"Your claim: {claim.asset.name}", body, [claim.user.email])
+    return claim
+
+
+# -- suggestions ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_suggestion(
+    *,
+    asset: Any | None,
+    proposed: dict[str, Any],
+    user: Any = None,
+    email: str = "",
+    note: str = "",
+) -> Suggestion:
+    """A proposed change (only the fields that differ are kept) or a proposed new asset."""
+    original = snapshot(asset) if asset is not None else {}
+    if asset is not None:
+        proposed = {f: pair[1] for f, pair in diff(original, proposed).items()}
+        original = {f: original.get(f) for f in proposed}
+    return Suggestion.objects.create(
+        asset=asset,
+        proposed=proposed,
+        original=original,
+        note=note,
+        user=_real(user),
+        email="" if _real(user) else email,
+    )
+
+
+def _decided(suggestion: Suggestion, moderator: Any, status: str, reason: str = "") -> None:
+    suggestion.status = status
+    suggestion.decided_at = timezone.now()
+    suggestion.decided_by = moderator
+    suggestion.reason = reason
+    suggestion.save()
+
+
+@transaction.atomic
+def approve_suggestion(*, suggestion: Suggestion, moderator: Any) -> Any:
+    """Apply the suggestion (to its asset, or as a new asset) and tell whoever made it."""
+    if suggestion.asset_id is None:
+        from livingmap.assets.models import Asset
+
+        asset = Asset(last_verified_at=None)
+        _save(asset, suggestion.proposed, moderator, ChangeKind.CREATED, _who(suggestion))
+    else:
+        asset = suggestion.asset
+        _save(asset, suggestion.proposed, moderator, ChangeKind.SUGGESTION, _who(suggestion))
+    suggestion.result = asset
+    _decided(suggestion, moderator, Status.APPROVED)
+    _mail(
+        "Your suggestion was accepted",
+        f"Thank you. Your suggestion about {asset.name} was accepted and is now on Living Map.",
+        [suggestion.reply_to],
+    )
+    return asset
+
+
+@transaction.atomic
+def reject_suggestion(*, suggestion: Suggestion, moderator: Any, reason: str) -> Suggestion:
+    _decided(suggestion, moderator, Status.REJECTED, reason)
+    about = suggestion.asset.name if suggestion.asset_id else suggestion.proposed.get("name", "")
+    _mail(
+        "Your suggestion was not accepted",
+        f"Thank you for your suggestion about {about}. It was not accepted, because:\n\n{reason}",
+        [suggestion.reply_to],
+    )
+    return suggestion
+
+
+@transaction.atomic
+def merge_suggestion(*, suggestion: Suggestion, target: Any, moderator: Any) -> Any:
+    """A proposed new asset is one we already have: fill the existing asset's blank fields
+    from the proposal (never overwrite what it has) and keep one record."""
+    current = snapshot(target)
+    fill = {
+        f: v
+        for f, v in suggestion.proposed.items()
+        if f in EDITABLE_FIELDS and v and not current.get(f) and f != "kind"
+    }
+    change = _save(target, fill, moderator, ChangeKind.MERGED, _who(suggestion))
+    if change is None:
+        AssetChange.objects.create(
+            asset=target, user=moderator, kind=ChangeKind.MERGED, reason=_who(suggestion)
+        )
+    suggestion.result = target
+    _decided(suggestion, moderator, Status.MERGED)
+    _mail(
+        "Your suggestion was added to an existing listing",
+        f"Thank you. {target.name} was already on Living Map; we added your details to it.",
+        [suggestion.reply_to],
+    )
+    return target
+
+
+def _who(suggestion: Suggestion) -> str:
+    return f"From suggestion {suggestion.pk}"
+
+
+# -- reminders ------------------------------------------------------------------------------
+
+
+def still_correct_token(reminder: ReviewReminder) -> str:
+    return signing.dumps({"a": reminder.asset_id, "r": reminder.pk}, salt=VERIFY_SALT)
+
+
+def reminder_from_token(token: str) -> ReviewReminder:
+    """The reminder a one-click link names; signing.BadSignature if forged or too old."""
+    data = signing.loads(
+        token, salt=VERIFY_SALT, max_age=settings.LIVINGMAP_REVIEW_AFTER_DAYS * 86400
+    )
+    return ReviewReminder.objects.select_related("asset").get(pk=data["r"], asset_id=data["a"])
+
+
+@dataclass
+class ReminderRun:
+    reminded: int = 0
+    escalated: int = 0
+
+
+def send_review_reminders(*, base_url: str = "", now: datetime | None = None) -> ReminderRun:
+    """Remind the admins of each asset due for review (once per review period), and tell officers
+    about reminders nobody answered in LIVINGMAP_ESCALATE_AFTER_DAYS. Bounded per run."""
+    from django.urls import reverse
+
+    from .selectors import assets_due_for_review
+
+    now = now or timezone.now()
+    run = ReminderRun()
+    for asset in assets_due_for_review(now=now)[:500]:
+        emails = sorted({a.user.email for a in asset.admins.select_related("user") if a.user.email})
+        if not emails:
+            continue
+        with transaction.atomic():
+            reminder = ReviewReminder.objects.create(asset=asset, sent_at=now, sent_to=emails)
+            link = base_url + reverse("still_correct", args=[still_correct_token(reminder)])
+            _mail(
+                f"Is {asset.name} still right on Living Map?",
+                f"Please check the details of {asset.name} on Living Map.\n\n"
+                f"If they are still correct, one click tells us: {link}\n\n"
+                f"If something has changed, sign in and edit it: "
+                f"{base_url}{asset.get_absolute_url()}",
+                emails,
+            )
+        run.reminded += 1
+    cutoff = now - timezone.timedelta(days=settings.LIVINGMAP_ESCALATE_AFTER_DAYS)
+    overdue = list(
+        ReviewReminder.objects.filter(
+            answered_at__isnull=True, escalated_at__isnull=True, sent_at__lt=cutoff
+        ).select_related("asset")[:500]
+    )
+    if overdue:
+        officers = sorted(
+            {
+                u.email
+                for g in Group.objects.filter(name="officer").prefetch_related("user_set")
+                for u in g.user_set.all()
+                if u.email and u.is_active
+            }
+        )
+        lines = "\n".join(
+            f"- {r.asset.name}: {base_url}{r.asset.get_absolute_url()}" for r in overdue
+        )
+        if officers:
+            _mail(
+                f"{len(overdue)} asset(s) not confirmed by their admins",
+                f"Nobody answered the review reminder for these assets:\n\n{lines}",
+                officers,
+            )
+        ReviewReminder.objects.filter(pk__in=[r.pk for r in overdue]).update(escalated_at=now)
+        run.escalated = len(overdue)
+    return run
+
+
+# -- personal records -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_personal_asset(
+    *, person: Any, name: str, description: str = "", consent_to_connectors: bool = False
+) -> PersonalAsset:
+    """An individual's gift or skill: always private, owned by the person."""
+    from livingmap.assets.models import Asset, AssetKind
+    from livingmap.assets.services import save_asset
+
+    asset = save_asset(Asset(name=name, description=description, kind=AssetKind.GIFTS))
+    return PersonalAsset.objects.create(
+        asset=asset,
+        person=person,
+        consent_to_connectors=consent_to_connectors,
+        consent_recorded_at=timezone.now() if consent_to_connectors else None,
+    )
+
+
+@transaction.atomic
+def set_consent(*, record: PersonalAsset, consent: bool) -> PersonalAsset:
+    record.consent_to_connectors = consent
+    record.consent_recorded_at = timezone.now() if consent else None
+    record.save()
+    return record
+
+
+def log_read(*, record: PersonalAsset, reader: Any, purpose: str) -> AccessLog | None:
+    """Every read of a personal record by someone other than the person is logged."""
+    if reader.pk == record.person_id:
+        return None
+    name = reader.get_full_name() or reader.get_username()
+    return AccessLog.objects.create(
+        person_id=record.person_id,
+        record=record,
+        record_name=record.asset.name,
+        reader=reader,
+        reader_name=name,
+        purpose=purpose,
+    )
+
+
+def export_my_data(user: Any) -> dict[str, Any]:
+    """Everything Living Map holds about a person, as JSON-ready data."""
+
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    records = PersonalAsset.objects.filter(person=user).select_related("asset")
+    return {
+        "account": {
+            "username": user.get_username(),
+            "email": user.email,
+            "name": user.get_full_name(),
+            "joined": when(user.date_joined),
+            "last_login": when(user.last_login),
+        },
+        "gifts_and_skills": [
+            {
+                "name": r.asset.name,
+                "description": r.asset.description,
+                "consent_to_connectors": r.consent_to_connectors,
+                "consent_recorded_at": when(r.consent_recorded_at),
+            }
+            for r in records
+        ],
+        "assets_you_run": [
+            {"name": a.asset.name, "since": when(a.granted_at)}
+            for a in AssetAdmin.objects.filter(user=user).select_related("asset")
+        ],
+        "claims": [
+            {"asset": c.asset.name, "status": c.status, "made": when(c.created_at)}
+            for c in Claim.objects.filter(user=user).select_related("asset")
+        ],
+        "suggestions": [
+            {"proposed": s.proposed, "status": s.status, "made": when(s.created_at)}
+            for s in Suggestion.objects.filter(Q(user=user) | _email_q(user))
+        ],
+        "changes_you_made": [
+            {"asset": c.asset.name, "kind": c.kind, "at": when(c.at), "changes": c.changes}
+            for c in AssetChange.objects.filter(user=user).select_related("asset")
+        ],
+        "who_read_your_records": [
+            {"reader": a.reader_name, "record": a.record_name, "at": when(a.at), "why": a.purpose}
+            for a in AccessLog.objects.filter(person=user)
+        ],
+    }
+
+
+def _email_q(user: Any) -> Q:
+    return Q(email__iexact=user.email) if user.email else Q(pk__in=[])
+
+
+@transaction.atomic
+def erase_my_data(user: Any) -> None:
+    """Delete a person's account and personal records; keep the map's history, anonymised."""
+    from livingmap.assets.models import Asset
+
+    Asset.objects.filter(personal__person=user).delete()
+    Suggestion.objects.filter(Q(user=user) | _email_q(user)).update(email="", user=None, note="")
+    AssetChange.objects.filter(user=user).update(user=None)
+    AccessLog.objects.filter(reader=user).update(reader=None, reader_name="A former user")
+    user.delete()
+
+
+def _mail(subject: str, body: str, to: list[str]) -> None:
+    to = [t for t in to if t]
+    if to:
+        send_mail(subject, body, None, to, fail_silently=False)

@@ -8,11 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 
+from livingmap.accounts.guards import guard
 from livingmap.accounts.permissions import can
 from livingmap.areas.models import Area
 from livingmap.areas.selectors import LSOA_COUNT_ENGLAND_2019, get_neighbourhood
@@ -198,8 +198,9 @@ def group_participation_csv(request: HttpRequest, uuid: Any) -> HttpResponse:
 @login_required
 def record(request: HttpRequest, uuid: Any) -> HttpResponse:
     asset = _asset(uuid)
-    if not can(request.user, "asset.record_participation", asset):
-        raise PermissionDenied("Only this group's admins, or an officer, can record its figures.")
+    # Permission, then (for an officer) two-factor sign-in: accounts.guards.
+    if (stop := guard(request, "asset.record_participation", asset)) is not None:
+        return stop
     form = ParticipationForm(request.POST or None, asset=asset)
     status = 200
     if request.method == "POST":
@@ -234,8 +235,8 @@ def record(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 def trends(request: HttpRequest) -> HttpResponse:
-    if not can(request.user, "insights.view_trends"):
-        raise PermissionDenied("Only officers can see participation by activity.")
+    if (stop := guard(request, "insights.view_trends")) is not None:
+        return stop
     by_category, by_activity, recent, before = selectors.participation_trends()
     return render(
         request,

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from livingmap.accounts.models import AssetAdmin
 from livingmap.areas.models import Area
@@ -144,6 +145,11 @@ def test_only_the_groups_admins_and_officers_can_record(client, group, other):
     client.force_login(officer)
     post["participants"] = "15"
     post["activity"] = str(group.activities.get().id)
+    # An officer must pass two-factor sign-in first; nothing is recorded until then.
+    response = client.post(url, post)
+    assert response.status_code == 302 and "/two-factor/" in response["Location"]
+    assert ParticipationRecord.objects.get(activity__asset=group, month=MONTH).participants == 12
+    _pass_two_factor(client, officer)
     assert client.post(url, post).status_code == 302
     assert ParticipationRecord.objects.get(activity__asset=group, month=MONTH).participants == 15
 
@@ -176,6 +182,8 @@ def test_trends_are_for_officers_only(client):
     officer = _user("officer")
     officer.groups.add(Group.objects.get_or_create(name="officer")[0])
     client.force_login(officer)
+    assert "/two-factor/" in client.get("/participation/trends/")["Location"]
+    _pass_two_factor(client, officer)
     response = client.get("/participation/trends/")
     assert response.status_code == 200
     by_category, by_activity, recent, before = selectors.participation_trends()
@@ -217,3 +225,11 @@ def test_open_data_downloads_exclude_gifts_and_private_assets(client):
     for slug in ("neighbourhoods-geojson", "indicators-csv", "profiles-csv"):
         assert client.get(f"/open-data/{slug}/").status_code == 200
     assert client.get("/open-data/nothing/").status_code == 404
+
+
+def _pass_two_factor(client, user) -> None:
+    """What an officer's authenticator app and the two-factor page do, for a test client."""
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()

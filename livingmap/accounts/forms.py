@@ -1,0 +1,258 @@
+"""Forms of the accounts app: every one refuses bad input with a message for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.validators import ProhibitNullCharactersValidator
+
+from livingmap.areas.selectors import PostcodeNotFound, point_for_postcode
+from livingmap.assets.models import AssetKind, Category
+from livingmap.core.text import PostcodeError
+
+User = get_user_model()
+
+
+class ErrorListMixin:
+    """Adds the (field id, message) list the GOV.UK error summary shows."""
+
+    @property
+    def error_list(self) -> list[tuple[str, str]]:
+        items = []
+        for name in self.fields:
+            for message in self.errors.get(name, []):
+                items.append((f"id_{name}", message))
+        first = f"id_{next(iter(self.fields))}" if self.fields else "main-content"
+        for message in self.non_field_errors():
+            items.append((first, message))
+        return items
+
+
+class GovForm(ErrorListMixin, forms.Form):
+    pass
+
+
+class GovPasswordResetForm(ErrorListMixin, PasswordResetForm):
+    pass
+
+
+class GovSetPasswordForm(ErrorListMixin, SetPasswordForm):
+    pass
+
+
+class SignUpForm(GovForm):
+    name = forms.CharField(label="Your name", max_length=150)
+    email = forms.EmailField(label="Email address", max_length=254)
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=128)
+    password2 = forms.CharField(
+        label="Confirm password", widget=forms.PasswordInput, max_length=128
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(username__iexact=email).exists():
+            raise forms.ValidationError(
+                "There is already an account with this email address. Sign in, or reset your password."
+            )
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The passwords do not match.")
+        elif p1:
+            user = User(username=data.get("email", ""), email=data.get("email", ""))
+            try:
+                password_validation.validate_password(p1, user)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class LoginForm(AuthenticationForm):
+    """Sign in with an email address; an account whose email is not confirmed is told so."""
+
+    username = forms.CharField(label="Email address", max_length=254)
+    error_messages = {
+        "invalid_login": "Enter a correct email address and password.",
+        "inactive": "Confirm your email address first: follow the link we sent you.",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = (self.cleaned_data.get("username") or "").strip().lower()
+        self.cleaned_data["username"] = username
+        password = self.cleaned_data.get("password")
+        if username and password:
+            user = User.objects.filter(username__iexact=username).first()
+            if user is not None and not user.is_active and user.check_password(password):
+                raise forms.ValidationError(self.error_messages["inactive"], code="inactive")
+        return super().clean()
+
+    @property
+    def error_list(self) -> list[tuple[str, str]]:
+        return [("id_username", m) for m in self.non_field_errors()] + [
+            (f"id_{n}", m) for n in self.fields for m in self.errors.get(n, [])
+        ]
+
+
+def _category_choices() -> list[tuple[str, str]]:
+    return list(Category.objects.order_by("name").values_list("slug", "name"))
+
+
+class AssetForm(GovForm):
+    """The public fields of an asset, for editing, suggesting and adding."""
+
+    name = forms.CharField(max_length=300)
+    kind = forms.ChoiceField(choices=[c for c in AssetKind.choices if c[0] != AssetKind.GIFTS])
+    description = forms.CharField(widget=forms.Textarea, required=False, max_length=5000)
+    categories = forms.MultipleChoiceField(
+        choices=(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    address = forms.CharField(max_length=300, required=False)
+    postcode = forms.CharField(max_length=10, required=False)
+    website = forms.URLField(max_length=500, required=False, assume_scheme="https")
+    email = forms.EmailField(label="Email", max_length=254, required=False)
+    phone = forms.CharField(max_length=50, required=False)
+    opening_hours = forms.CharField(widget=forms.Textarea, required=False, max_length=2000)
+    accessibility = forms.CharField(widget=forms.Textarea, required=False, max_length=2000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = _category_choices()
+        for field in self.fields.values():
+            field.validators.append(ProhibitNullCharactersValidator())
+
+    def clean_postcode(self) -> str:
+        text = self.cleaned_data.get("postcode", "").strip()
+        if not text:
+            return ""
+        try:
+            point_for_postcode(text)
+        except PostcodeError as exc:
+            raise forms.ValidationError(f"Enter a real postcode, like M32 0TH. {exc}") from exc
+        except PostcodeNotFound as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        from livingmap.core.text import normalise_postcode
+
+        return normalise_postcode(text)
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.ASSET_FIELDS}
+
+    ASSET_FIELDS = (
+        "name",
+        "kind",
+        "description",
+        "categories",
+        "address",
+        "postcode",
+        "website",
+        "email",
+        "phone",
+        "opening_hours",
+        "accessibility",
+    )
+
+
+class EditAssetForm(AssetForm):
+    version = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    reason = forms.CharField(
+        label="What changed and why (optional)", max_length=500, required=False
+    )
+
+
+class SuggestForm(AssetForm):
+    """A suggestion: someone not signed in leaves an email address for the reply."""
+
+    note = forms.CharField(
+        label="Anything else we should know (optional)",
+        widget=forms.Textarea,
+        required=False,
+        max_length=2000,
+    )
+    your_email = forms.EmailField(label="Your email address", max_length=254, required=False)
+    #: A honeypot: hidden from people, filled in by spam robots.
+    homepage = forms.CharField(label="Leave this blank", required=False, max_length=200)
+
+    def __init__(self, *args: Any, anonymous: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.anonymous = anonymous
+        if not anonymous:
+            del self.fields["your_email"]
+
+    def clean_your_email(self) -> str:
+        email = self.cleaned_data.get("your_email", "")
+        if self.anonymous and not email:
+            raise forms.ValidationError(
+                "Enter your email address, so we can tell you what happens to your suggestion."
+            )
+        return email
+
+    def clean_homepage(self) -> str:
+        if self.cleaned_data.get("homepage"):
+            raise forms.ValidationError("This suggestion looks automated, so it was not sent.")
+        return ""
+
+
+class ClaimForm(GovForm):
+    role = forms.CharField(label="Your role in the group", max_length=200)
+    message = forms.CharField(
+        label="How can we check you run it? (optional)",
+        widget=forms.Textarea,
+        required=False,
+        max_length=2000,
+    )
+
+
+class ReasonForm(GovForm):
+    reason = forms.CharField(
+        label="Reason (sent to the person)", widget=forms.Textarea, max_length=2000
+    )
+
+
+class MergeForm(GovForm):
+    target = forms.UUIDField(label="The existing asset to merge into")
+
+
+class TokenForm(GovForm):
+    otp_token = forms.RegexField(
+        label="Code from your authenticator app",
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": "Enter the 6-digit code from your authenticator app."},
+    )
+
+
+class PersonalAssetForm(GovForm):
+    name = forms.CharField(label="Your gift or skill", max_length=300)
+    description = forms.CharField(widget=forms.Textarea, required=False, max_length=2000)
+    consent_to_connectors = forms.BooleanField(
+        label="Community connectors and officers may see this, to connect me with people",
+        required=False,
+    )
+
+
+class ConsentForm(GovForm):
+    consent_to_connectors = forms.BooleanField(
+        label="Community connectors and officers may see this", required=False
+    )
+
+
+class EraseForm(GovForm):
+    password = forms.CharField(
+        label="Your password, to confirm", widget=forms.PasswordInput, max_length=128
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("The password is not right.")
+        return password

@@ -1,0 +1,84 @@
+"""Checks views make before acting: permission (through `can`), two-factor sign-in for officers,
+and rate limits. Views call these; they never look at roles themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django_ratelimit.core import is_ratelimited
+
+from .permissions import RULES, can
+from .roles import needs_two_factor
+
+
+def guard(request: HttpRequest, action: str, obj: Any = None) -> HttpResponse | None:
+    """None if the user may go on; else the response to send (sign in, two-factor) or
+    PermissionDenied with the reason."""
+    user = request.user
+    if not can(user, action, obj):
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise PermissionDenied(
+            f"You do not have permission to {RULES[action].description or action}."
+        )
+    if needs_two_factor(user) and not user.is_verified():
+        query = urlencode({"next": request.get_full_path()})
+        return redirect(f"{reverse('account_two_factor')}?{query}")
+    return None
+
+
+def client_address(group: str, request: HttpRequest) -> str:
+    """The client's address (REMOTE_ADDR, which the server or proxy in front sets); never
+    fails when it is missing (a unix socket, a test harness): such requests share one count."""
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _username_key(group: str, request: HttpRequest) -> str:
+    return (request.POST.get("username") or "").strip().lower()[:254]
+
+
+def _user_key(group: str, request: HttpRequest) -> str:
+    return str(request.user.pk)
+
+
+def rate_limited(
+    request: HttpRequest, rate: str, *, by_username: bool = False, by_user: bool = False
+) -> bool:
+    """Count this request against the named rate (settings.LIVINGMAP_RATES); True if over.
+    Counted per client address, or per username posted, or per signed-in user."""
+    key = _username_key if by_username else _user_key if by_user else client_address
+    return is_ratelimited(
+        request,
+        group=f"livingmap.{rate}",
+        key=key,
+        rate=settings.LIVINGMAP_RATES[rate],
+        increment=True,
+    )
+
+
+def too_many(request: HttpRequest, what: str) -> HttpResponse:
+    return render(request, "accounts/too_many.html", {"what": what}, status=429)
+
+
+def requires(action: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Decorator for views whose permission needs no object: `@requires("insights.trends")`.
+    Same as calling `guard` first: sign-in, permission, then two-factor for officers."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            stop = guard(request, action)
+            return stop if stop is not None else view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate

@@ -1,0 +1,160 @@
+"""Claiming, editing with history, lost-update protection, reverting, adding assets."""
+
+from __future__ import annotations
+
+from django.core import mail
+from django.urls import reverse
+
+from livingmap.accounts import services
+from livingmap.accounts.models import AssetAdmin, AssetChange, ChangeKind, Claim
+from livingmap.assets.models import Asset
+
+from .conftest import sign_in
+
+
+def _form(asset: Asset, **changes) -> dict:
+    data = {k: v for k, v in services.snapshot(asset).items() if k != "categories"}
+    data["categories"] = services.snapshot(asset)["categories"]
+    data["version"] = services.version_of(asset)
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data.update(changes)
+    return data
+
+
+def test_a_group_claims_its_listing_and_an_officer_approves(client, cast):
+    sign_in(client, cast.resident)
+    url = reverse("asset_claim", args=[cast.asset.uuid])
+    assert client.post(url, {"role": "", "message": ""}).status_code == 400
+    assert client.post(url, {"role": "Chair", "message": "Ring the library"}).status_code == 302
+    claim = Claim.objects.get(user=cast.resident, asset=cast.asset)
+    # the resident cannot edit yet
+    assert client.get(reverse("asset_edit", args=[cast.asset.uuid])).status_code == 403
+
+    officer = client.__class__()
+    sign_in(officer, cast.officer)
+    queue = officer.get(reverse("moderation_queue")).content.decode()
+    assert cast.asset.name in queue
+    response = officer.post(reverse("moderation_claim", args=[claim.pk]), {"action": "approve"})
+    assert response.status_code == 302
+    assert AssetAdmin.objects.filter(user=cast.resident, asset=cast.asset).exists()
+    assert mail.outbox[-1].to == [cast.resident.email]
+
+    client.force_login(cast.resident)  # roles are read afresh on the next request
+    assert client.get(reverse("asset_edit", args=[cast.asset.uuid])).status_code == 200
+
+
+def test_a_rejected_claim_sends_the_reason(client, cast):
+    claim = services.submit_claim(user=cast.resident, asset=cast.asset, role="Member")
+    sign_in(client, cast.officer)
+    url = reverse("moderation_claim", args=[claim.pk])
+    assert client.post(url, {"action": "reject", "reason": ""}).status_code == 400
+    client.post(url, {"action": "reject", "reason": "We could not check it"})
+    claim.refresh_from_db()
+    assert claim.status == "rejected"
+    assert "We could not check it" in mail.outbox[-1].body
+    assert not AssetAdmin.objects.filter(user=cast.resident, asset=cast.asset).exists()
+
+
+def test_group_admin_edits_their_asset_with_history_and_a_sign_of_life(client, cast):
+    sign_in(client, cast.group_admin)
+    asset = cast.asset
+    url = reverse("asset_edit", args=[asset.uuid])
+    response = client.post(url, _form(asset, phone="0161 912 0000", postcode="WA14 1AH"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    asset.refresh_from_db()
+    assert asset.phone == "0161 912 0000" and asset.postcode == "WA14 1AH"
+    assert asset.last_verified_at is not None
+    change = AssetChange.objects.get(asset=asset, kind=ChangeKind.EDITED)
+    assert change.user == cast.group_admin
+    assert change.changes["phone"][1] == "0161 912 0000"
+    assert "lat" in change.changes  # the new postcode moved it
+    assert asset.area_links.exists()
+    history = client.get(reverse("asset_history", args=[asset.uuid])).content.decode()
+    assert "0161 912 0000" in history
+    # not another group's asset
+    assert client.get(reverse("asset_edit", args=[cast.other_asset.uuid])).status_code == 403
+
+
+def test_edit_refuses_unknown_postcodes_with_a_message(client, cast):
+    sign_in(client, cast.group_admin)
+    url = reverse("asset_edit", args=[cast.asset.uuid])
+    for postcode, message in (
+        ("NOT A CODE", "Enter a real postcode"),
+        ("ZZ9 9ZZ", "could not find"),
+    ):
+        response = client.post(url, _form(cast.asset, postcode=postcode))
+        assert response.status_code == 400
+        assert message in response.content.decode()
+    assert not AssetChange.objects.filter(asset=cast.asset).exists()
+
+
+def test_second_editor_is_told_and_nothing_is_overwritten(client, cast):
+    asset = cast.asset
+    stale_form = _form(asset, phone="0161 000 1111")
+    first = client.__class__()
+    sign_in(first, cast.officer)
+    assert (
+        first.post(
+            reverse("asset_edit", args=[asset.uuid]), _form(asset, phone="0161 222 3333")
+        ).status_code
+        == 302
+    )
+
+    sign_in(client, cast.group_admin)
+    response = client.post(reverse("asset_edit", args=[asset.uuid]), stale_form)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Someone else changed this asset" in page and "0161 222 3333" in page
+    asset.refresh_from_db()
+    assert asset.phone == "0161 222 3333"
+    # saving again from the re-shown form (which carries the new version) is a choice made
+    data = dict(stale_form)
+    data["version"] = services.version_of(asset)
+    assert client.post(reverse("asset_edit", args=[asset.uuid]), data).status_code == 302
+    asset.refresh_from_db()
+    assert asset.phone == "0161 000 1111"
+
+
+def test_officer_reverts_a_change(client, cast):
+    asset = cast.asset
+    old_name = asset.name
+    change = services.edit_asset(
+        asset_id=asset.pk,
+        user=cast.group_admin,
+        values={"name": "Vandalised name"},
+        version=services.version_of(asset),
+    )
+    sign_in(client, cast.group_admin)
+    assert client.post(reverse("asset_revert", args=[asset.uuid, change.pk])).status_code == 403
+    sign_in(client, cast.officer)
+    assert client.post(reverse("asset_revert", args=[asset.uuid, change.pk])).status_code == 302
+    asset.refresh_from_db()
+    assert asset.name == old_name
+    assert AssetChange.objects.filter(asset=asset, kind=ChangeKind.REVERTED).exists()
+
+
+def test_group_admin_adds_an_asset_of_their_own(client, cast):
+    sign_in(client, cast.group_admin)
+    response = client.post(
+        reverse("asset_add"),
+        {"name": "Tuesday Knit and Natter", "kind": "association", "postcode": "WA14 1AH"},
+    )
+    assert response.status_code == 302
+    new = Asset.objects.get(name="Tuesday Knit and Natter")
+    assert AssetAdmin.objects.filter(user=cast.group_admin, asset=new).exists()
+    assert new.lat is not None and new.area_links.exists()
+    assert client.get(new.get_absolute_url()).status_code == 200
+    sign_in(client, cast.resident)
+    assert client.get(reverse("asset_add")).status_code == 403
+
+
+def test_asset_page_shows_the_right_actions(client, cast):
+    page = client.get(cast.asset.get_absolute_url()).content.decode()
+    assert (
+        "Suggest a change" in page
+        and "Sign in to claim" in page
+        and "Edit this listing" not in page
+    )
+    sign_in(client, cast.group_admin)
+    page = client.get(cast.asset.get_absolute_url()).content.decode()
+    assert "Edit this listing" in page and "still correct" in page

@@ -1,0 +1,182 @@
+"""Sign-up with email verification, sign-in, throttling, password reset, two-factor sign-in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from .conftest import make_user, sign_in
+
+PASSWORD = "correct horse battery staple"
+
+
+def _link(body: str) -> str:
+    return re.search(r"http://testserver(/\S+)", body).group(1)
+
+
+def test_sign_up_needs_a_confirmed_email_before_signing_in(client, db):
+    response = client.post(
+        reverse("account_signup"),
+        {"name": "Ada", "email": "Ada@Example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="ada@example.org")
+    assert not user.is_active
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ada@example.org"]
+
+    response = client.post(
+        reverse("account_login"), {"username": "ada@example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "Confirm your email address first" in response.content.decode()
+
+    link = _link(mail.outbox[0].body)
+    assert client.get(link).status_code == 200  # a page with a button: scanners change nothing
+    assert not User.objects.get(pk=user.pk).is_active
+    assert client.post(link).status_code == 302
+    assert User.objects.get(pk=user.pk).is_active
+
+    response = client.post(
+        reverse("account_login"), {"username": "ADA@example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("account_home")).status_code == 200
+
+
+def test_sign_up_refuses_weak_or_mismatched_passwords_and_existing_emails(client, db):
+    make_user("taken@example.org")
+    bad = [
+        {"name": "A", "email": "taken@example.org", "password1": PASSWORD, "password2": PASSWORD},
+        {"name": "A", "email": "new@example.org", "password1": "password", "password2": "password"},
+        {"name": "A", "email": "new@example.org", "password1": PASSWORD, "password2": "other"},
+        {"name": "A", "email": "not an email", "password1": PASSWORD, "password2": PASSWORD},
+    ]
+    for data in bad:
+        response = client.post(reverse("account_signup"), data)
+        assert response.status_code == 400
+        assert "There is a problem" in response.content.decode()
+    assert not User.objects.filter(username="new@example.org").exists()
+
+
+def test_a_forged_confirmation_link_is_refused(client, db):
+    response = client.get(reverse("account_verify", args=["forged:token"]))
+    assert response.status_code == 400
+    assert "This link does not work" in response.content.decode()
+
+
+def test_sign_in_is_throttled_by_username(client, db):
+    make_user("victim@example.org")
+    statuses = [
+        client.post(
+            reverse("account_login"), {"username": "victim@example.org", "password": "wrong"}
+        ).status_code
+        for _ in range(7)
+    ]
+    assert statuses[:5] == [400] * 5
+    assert statuses[-1] == 429
+    response = client.post(
+        reverse("account_login"), {"username": "victim@example.org", "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.content.decode()
+
+
+def test_password_reset_by_email(client, db):
+    make_user("forgot@example.org")
+    response = client.post(reverse("password_reset"), {"email": "forgot@example.org"})
+    assert response.status_code == 302
+    link = _link(mail.outbox[0].body)
+    response = client.get(link, follow=True)
+    assert response.status_code == 200
+    form_url = response.redirect_chain[-1][0]
+    new = "a brand new long passphrase"
+    response = client.post(form_url, {"new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    assert User.objects.get(username="forgot@example.org").check_password(new)
+
+
+def test_header_shows_sign_in_or_account(client, db):
+    page = client.get(reverse("home")).content.decode()
+    assert "Sign in" in page
+    client.force_login(make_user("someone@example.org"))
+    page = client.get(reverse("home")).content.decode()
+    assert "Your account" in page and "Sign out" in page
+
+
+def test_officers_must_pass_two_factor_before_officer_pages(client, db):
+    import segno  # noqa: F401  (the QR code is drawn on the page, no external request)
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    officer = make_user("officer@example.org", groups=("officer",))
+    client.force_login(officer)
+    response = client.get(reverse("officer_freshness"))
+    assert response.status_code == 302 and response.url.startswith(reverse("account_two_factor"))
+
+    page = client.get(response.url)
+    assert page.status_code == 200 and "<svg" in page.content.decode()
+    device = TOTPDevice.objects.get(user=officer)
+    assert not device.confirmed
+
+    wrong = client.post(reverse("account_two_factor"), {"otp_token": "000000"})
+    assert wrong.status_code == 400
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1  # django-otp slows guessing down
+    device.throttle_reset()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    right = client.post(
+        reverse("account_two_factor") + "?next=/officers/freshness/",
+        {"otp_token": f"{totp.token():06d}", "next": "/officers/freshness/"},
+    )
+    assert right.status_code == 302 and right.url == "/officers/freshness/"
+    assert client.get(reverse("officer_freshness")).status_code == 200
+
+
+def test_residents_do_not_need_two_factor(client, db):
+    client.force_login(make_user("resident@example.org"))
+    assert client.get(reverse("account_home")).status_code == 200
+    assert client.get(reverse("officer_freshness")).status_code == 403
+
+
+@pytest.mark.parametrize("url_name", ["account_home", "account_my_data", "moderation_queue"])
+def test_pages_for_people_ask_anonymous_users_to_sign_in(client, db, url_name):
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302 and reverse("account_login") in response.url
+
+
+def test_sign_in_helper_passes_two_factor(client, db):
+    officer = make_user("o2@example.org", groups=("officer",))
+    sign_in(client, officer)
+    assert client.get(reverse("officer_freshness")).status_code == 200
+
+
+def test_requires_decorator_checks_permission_then_two_factor(rf, db):
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import HttpResponse
+
+    from livingmap.accounts.guards import requires
+
+    @requires("officer.freshness")
+    def view(request):
+        return HttpResponse("ok")
+
+    request = rf.get("/x/")
+    request.user = AnonymousUser()
+    assert view(request).status_code == 302  # to sign in
+    officer = make_user("o3@example.org", groups=("officer",))
+    request.user = officer
+    request.user.is_verified = lambda: False
+    request.session = SessionStore()
+    response = view(request)
+    assert response.status_code == 302 and reverse("account_two_factor") in response.url
+    request.user.is_verified = lambda: True
+    assert view(request).content == b"ok"
+    request.user = make_user("r3@example.org")
+    with pytest.raises(PermissionDenied):
+        view(request)
