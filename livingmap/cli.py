@@ -17,9 +17,22 @@ OUR_COMMANDS = {
     "import_assets": "Import one of the built-in asset layers (run with --list to see them).",
     "import_csv": "Import any asset register (CSV) described by a mapping file.",
     "import_osm": "Import OpenStreetMap GeoJSON with a tag-to-category mapping.",
+    "import_hsds": "Import Open Referral (HSDS 3.0 / ORUK) data: a file, a package or a feed URL.",
     "build_neighbourhood": "Make a neighbourhood from statutory areas (e.g. a set of wards).",
     "reassign_areas": "Recompute which areas and neighbourhoods every asset falls in.",
     "import_history": "List past imports and show one's data-quality report.",
+}
+
+#: Other commands, by what they are for.
+MORE_COMMANDS = {
+    "Keeping the map fresh": {
+        "send_review_reminders": "Email admins of assets due for review; escalate to officers.",
+        "refresh_insights": "Rebuild the neighbourhood profiles and gaps (also done on demand).",
+    },
+    "Time banks": {
+        "timebank_check": "Check every time bank's ledger balances; exits 1 on any problem.",
+        "load_timebank_demo": "Create the illustrative Trafford Time Bank.",
+    },
 }
 
 HELP = """usage: livingmap COMMAND [options]
@@ -28,11 +41,11 @@ Living Map keeps a living map of an area's assets by the neighbourhoods resident
 
 Data commands (each import is a DRY RUN unless you add --commit):
 {commands}
-
+{more}
 Running the site:
   migrate              Create or update the database tables.
   runserver            Serve the site for development.
-  createsuperuser      Make an officer account for the admin pages at /admin/.
+  createsuperuser      Make an administrator account for the admin pages at /admin/.
 
 Any other Django command also works. `livingmap COMMAND --help` explains one command.
 """
@@ -42,9 +55,16 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livingmap.settings")
     if len(argv) < 2 or (argv[1] in {"-h", "--help", "help"} and len(argv) == 2):
-        width = max(len(name) for name in OUR_COMMANDS)
+        every = [*OUR_COMMANDS, *(n for c in MORE_COMMANDS.values() for n in c)]
+        width = max(len(name) for name in every)
         lines = "\n".join(f"  {name:<{width}}  {text}" for name, text in OUR_COMMANDS.items())
-        sys.stdout.write(HELP.format(commands=lines))
+        more = "".join(
+            f"\n{title}:\n"
+            + "\n".join(f"  {name:<{width}}  {text}" for name, text in commands.items())
+            + "\n"
+            for title, commands in MORE_COMMANDS.items()
+        )
+        sys.stdout.write(HELP.format(commands=lines, more=more))
         return 0
     from django.core.management import execute_from_command_line
 

@@ -5,8 +5,19 @@ from django.urls import reverse
 #: The site menu: (label, URL name, the URL names of the pages that belong to that section).
 NAVIGATION = [
     ("Find assets", "asset_search", {"asset_search", "asset"}),
-    ("Neighbourhoods", "neighbourhoods", {"neighbourhoods", "neighbourhood", "area"}),
-    ("About the data", "about_data", {"about_data"}),
+    (
+        "Neighbourhoods",
+        "neighbourhoods",
+        {"neighbourhoods", "neighbourhood", "area", "neighbourhood_profile"},
+    ),
+    ("Need and assets", "gaps", {"gaps"}),
+    (
+        "Taking part",
+        "participation",
+        {"participation", "group_participation", "record_participation", "participation_trends"},
+    ),
+    ("Time bank", "timebank_home", {"timebank_home", "timebank_bank"}),
+    ("Open data", "open_data", {"open_data", "about_data"}),
 ]
 
 
