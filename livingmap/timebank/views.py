@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from livingmap.accounts.guards import guard
 from livingmap.accounts.permissions import can, require
 
 from . import selectors, services
@@ -264,7 +265,9 @@ def statement(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def broker_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     bank = _bank(slug)
-    require(request.user, "timebank.broker", bank)
+    # Permission, then two-factor sign-in for an officer (accounts.guards).
+    if (stop := guard(request, "timebank.broker", bank)) is not None:
+        return stop
     return render(
         request,
         "timebank/broker.html",
@@ -319,7 +322,9 @@ def reverse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def bulk(request: HttpRequest, slug: str) -> HttpResponse:
     bank = _bank(slug)
-    require(request.user, "timebank.broker", bank)
+    # Permission, then two-factor sign-in for an officer (accounts.guards).
+    if (stop := guard(request, "timebank.broker", bank)) is not None:
+        return stop
     form = BulkForm(request.POST or None, bank=bank)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -348,14 +353,18 @@ def bulk(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def exchanges_csv(request: HttpRequest, slug: str) -> HttpResponse:
     bank = _bank(slug)
-    require(request.user, "timebank.broker", bank)
+    # Permission, then two-factor sign-in for an officer (accounts.guards).
+    if (stop := guard(request, "timebank.broker", bank)) is not None:
+        return stop
     return _csv(f"exchanges-{bank.slug}.csv", selectors.exchanges_csv_rows(bank))
 
 
 @login_required
 def statistics_csv(request: HttpRequest, slug: str) -> HttpResponse:
     bank = _bank(slug)
-    require(request.user, "timebank.broker", bank)
+    # Permission, then two-factor sign-in for an officer (accounts.guards).
+    if (stop := guard(request, "timebank.broker", bank)) is not None:
+        return stop
     stats = selectors.statistics(bank)
 
     def rows() -> Any:

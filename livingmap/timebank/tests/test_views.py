@@ -167,3 +167,25 @@ def test_demo_and_check_commands(capsys):
     assert TimeBank.objects.filter(slug="trafford-time-bank").count() == 1
     call_command("timebank_check")
     assert "The ledger is sound" in capsys.readouterr().out
+
+
+def test_an_officer_runs_any_bank_but_only_after_two_factor_sign_in(client, tb):
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    url = reverse("timebank_broker", args=[tb.bank.slug])
+    officer = make_user("officer")
+    officer.groups.add(Group.objects.get(name="officer"))
+    client.force_login(officer)
+    response = client.get(url)
+    assert response.status_code == 302 and "/two-factor/" in response["Location"]
+    device = TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    assert client.get(url).status_code == 200
+    # A broker who is not an officer needs no second factor; a member who is neither, no entry.
+    client.force_login(tb.broker)
+    assert client.get(url).status_code == 200
+    client.force_login(make_user("member"))
+    assert client.get(url).status_code == 403
