@@ -56,7 +56,7 @@ def load_insights_demo(months: int = 12, groups_per_plan: int = 2) -> int:
         if words:
             assets = assets.filter(name__icontains=words)
         for asset in assets.order_by("name")[:groups_per_plan]:
-            activity = add_activity(asset, name, activity_category)
+            activity = add_activity(asset, name, activity_category, illustrative=True)
             home = [h for h in hoods if asset.area_links.filter(area=h).exists()]
             for i, month in enumerate(span):
                 expected = base * (1 + growth) ** i * rng.uniform(0.8, 1.2)

@@ -103,6 +103,10 @@ class Activity(models.Model):
         choices=ActivityCategory.choices,
         help_text="The kind of activity, so the area can add up every group's figures for it.",
     )
+    illustrative = models.BooleanField(
+        default=False,
+        help_text="Made-up figures for the demo (livingmap load_insights_demo), shown as such.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -828,3 +828,13 @@ def participation_trends() -> tuple[list[Trend], list[Trend], list[date], list[d
     by_activity = [Trend(names.get(k, str(k)), r, b) for k, (r, b) in sums("activity_id").items()]
     by_activity.sort(key=lambda t: (t.change is None, t.change or 0))
     return by_category, by_activity, recent, before
+
+
+def has_illustrative_figures(asset: Asset | None = None) -> bool:
+    """Whether any participation shown (the area's, or one group's) is the demo's made-up data."""
+    from .models import ParticipationRecord
+
+    records = ParticipationRecord.objects.filter(activity__illustrative=True)
+    if asset is not None:
+        records = records.filter(activity__asset=asset)
+    return records.exists()

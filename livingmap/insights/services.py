@@ -433,7 +433,7 @@ def record_participation(
     return record
 
 
-def add_activity(asset: Asset, name: str, category: str) -> Activity:
+def add_activity(asset: Asset, name: str, category: str, *, illustrative: bool = False) -> Activity:
     name = " ".join(name.split())
     if not name:
         raise ParticipationError("Give the activity a name.")
@@ -441,7 +441,7 @@ def add_activity(asset: Asset, name: str, category: str) -> Activity:
         raise ParticipationError("Only groups on the public map can record participation.")
     try:
         activity, _ = Activity.objects.get_or_create(
-            asset=asset, name=name, defaults={"category": category}
+            asset=asset, name=name, defaults={"category": category, "illustrative": illustrative}
         )
         activity.full_clean()
     except ValidationError as exc:

@@ -151,6 +151,7 @@ def participation(request: HttpRequest) -> HttpResponse:
             "groups": selectors.groups_with_participation(),
             "suppress_below": selectors.SUPPRESS_BELOW,
             "can_see_trends": can(request.user, "insights.view_trends"),
+            "illustrative": selectors.has_illustrative_figures(),
         },
     )
 
@@ -172,6 +173,7 @@ def group_participation(request: HttpRequest, uuid: Any) -> HttpResponse:
             "shares": selectors.group_shares(asset),
             "can_record": can(request.user, "asset.record_participation", asset),
             "suppress_below": selectors.SUPPRESS_BELOW,
+            "illustrative": selectors.has_illustrative_figures(asset),
         },
     )
 

@@ -17,7 +17,7 @@ from livingmap.areas.models import Area
 from livingmap.assets.models import Asset
 from livingmap.insights import selectors
 from livingmap.insights.demo import load_insights_demo
-from livingmap.insights.models import ActivityCategory, ParticipationRecord
+from livingmap.insights.models import Activity, ActivityCategory, ParticipationRecord
 from livingmap.insights.services import ParticipationError, add_activity, record_participation
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +233,15 @@ def _pass_two_factor(client, user) -> None:
     session = client.session
     session["otp_device_id"] = device.persistent_id
     session.save()
+
+
+def test_the_demos_made_up_figures_say_so(client):
+    """Only the demo loader's activities are illustrative, and pages showing them say so."""
+    assert "illustrative" not in client.get("/participation/").content.decode()
+    load_insights_demo(months=2, groups_per_plan=1)
+    activity = Activity.objects.filter(illustrative=True).first()
+    assert activity is not None
+    assert not Activity.objects.filter(illustrative=False).exists()
+    assert "made up for the demo" in client.get("/participation/").content.decode()
+    page = client.get(f"/participation/groups/{activity.asset.uuid}/").content.decode()
+    assert "made up for the demo" in page

@@ -116,7 +116,8 @@ class Command(BaseCommand):
             slug=SLUG,
             area=area,
             description=(
-                "Neighbours helping neighbours across Trafford: give an hour, get an hour back."
+                "Neighbours helping neighbours across Trafford: give an hour, get an hour back. "
+                "(An illustrative demo: its members, offers and exchanges are made up.)"
             ),
             default_credit_limit_minutes=600,
             brokers=[broker],
