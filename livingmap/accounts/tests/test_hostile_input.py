@@ -243,12 +243,13 @@ def _fuzz(operation, failures: list) -> None:
     def run(case) -> None:
         # Each call in a savepoint, so one server error (which on PostgreSQL aborts the test's
         # transaction) is reported alone instead of failing every call after it.
-        savepoint = transaction.savepoint()
-        response = case.call()
-        if response.status_code >= 500:
-            transaction.savepoint_rollback(savepoint)
-        else:
-            transaction.savepoint_commit(savepoint)
+        try:
+            with transaction.atomic():  # a savepoint, rolled back by the exception below
+                response = case.call()
+                if response.status_code >= 500:
+                    raise _ServerError(response)
+        except _ServerError as error:
+            response = error.response
         if response.status_code >= 500:
             failures.append(
                 (operation.label, case.path_parameters, case.query, response.status_code)
@@ -260,3 +261,11 @@ def _fuzz(operation, failures: list) -> None:
             assert b'"detail"' in body, f"{operation.label}: {body[:200]!r}"
 
     run()
+
+
+class _ServerError(Exception):
+    """Raised inside a savepoint to roll back what a request that failed with a 5xx did."""
+
+    def __init__(self, response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
