@@ -95,7 +95,7 @@ class IndicatorSummary:
 
 
 @dataclass(slots=True)
-class _AreaValue:
+class AreaValue:
     """One area's value of an indicator: all a roll-up reads (lighter than a model instance)."""
 
     area_id: int
@@ -123,12 +123,12 @@ def neighbourhood_indicators(hood: Area) -> list[IndicatorSummary]:
     ).values_list("component_id", "component__vintage", "share"):
         by_vintage[vintage][component_id] = share
         vintage_of[component_id] = vintage
-    values_by_indicator: dict[int, list[_AreaValue]] = defaultdict(list)
+    values_by_indicator: dict[int, list[AreaValue]] = defaultdict(list)
     rows = IndicatorValue.objects.filter(area_id__in=list(vintage_of)).values_list(
         "indicator_id", "area_id", "value"
     )
     for indicator_id, area_id, value in rows.order_by("indicator_id", "area_id"):
-        values_by_indicator[indicator_id].append(_AreaValue(area_id, value))
+        values_by_indicator[indicator_id].append(AreaValue(area_id, value))
     population = next((i for i in indicators if i.slug == "population"), None)
     people_by_vintage: dict[int, dict[int, float]] = defaultdict(dict)
     if population is not None:
@@ -143,14 +143,14 @@ def neighbourhood_indicators(hood: Area) -> list[IndicatorSummary]:
         vintage = max(vintage_of[v.area_id] for v in values)
         values = [v for v in values if vintage_of[v.area_id] == vintage]
         summaries.append(
-            _summarise(indicator, values, by_vintage[vintage], people_by_vintage[vintage])
+            summarise_indicator(indicator, values, by_vintage[vintage], people_by_vintage[vintage])
         )
     return summaries
 
 
-def _summarise(
+def summarise_indicator(
     indicator: Indicator,
-    values: list[_AreaValue],
+    values: list[AreaValue],
     shares: dict[int, float],
     people: dict[int, float],
 ) -> IndicatorSummary:

@@ -35,10 +35,10 @@ from livingmap.areas.models import (
     Postcode,
 )
 from livingmap.areas.selectors import (
+    AreaValue,
     IndicatorSummary,
-    _AreaValue,
-    _summarise,
     neighbourhood_indicators,
+    summarise_indicator,
 )
 from livingmap.assets.models import Asset, AssetArea, AssetKind, Visibility
 from livingmap.core.models import ImportEvent
@@ -309,12 +309,12 @@ def whole_area_indicators() -> list[IndicatorSummary]:
     (areas.selectors), over all LSOAs of each indicator's newest vintage, each counted whole."""
     indicators = list(Indicator.objects.select_related("source").order_by("order", "name"))
     lsoas = dict(Area.objects.filter(level=AreaLevel.LSOA).values_list("id", "vintage"))
-    values: dict[int, list[_AreaValue]] = defaultdict(list)
+    values: dict[int, list[AreaValue]] = defaultdict(list)
     rows = IndicatorValue.objects.filter(area__level=AreaLevel.LSOA).values_list(
         "indicator_id", "area_id", "value"
     )
     for indicator_id, area_id, value in rows.iterator(chunk_size=20_000):
-        values[indicator_id].append(_AreaValue(area_id, value))
+        values[indicator_id].append(AreaValue(area_id, value))
     population = next((i for i in indicators if i.slug == "population"), None)
     people = {v.area_id: v.value for v in values.get(population.id, [])} if population else {}
     summaries = []
@@ -326,7 +326,7 @@ def whole_area_indicators() -> list[IndicatorSummary]:
         held = [v for v in held if lsoas[v.area_id] == vintage]
         shares = {v.area_id: 1.0 for v in held}
         weights = {v.area_id: people.get(v.area_id, 0.0) for v in held}
-        summaries.append(_summarise(indicator, held, shares, weights))
+        summaries.append(summarise_indicator(indicator, held, shares, weights))
     return summaries
 
 
