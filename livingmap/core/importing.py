@@ -305,9 +305,9 @@ def read_csv(path: Path, required: frozenset[str] = frozenset()) -> Iterator[tup
     except OSError as exc:
         raise SourceError(f"cannot open {path}: {exc.strerror}") from exc
     with handle:
+        reader = csv.reader(handle)
         try:
-            reader = csv.DictReader(handle)
-            columns = set(reader.fieldnames or [])
+            header = next(reader, [])
         except UnicodeDecodeError as exc:
             raise SourceError(
                 f"{path.name} is not UTF-8 text, so not a CSV file we can read: "
@@ -315,6 +315,7 @@ def read_csv(path: Path, required: frozenset[str] = frozenset()) -> Iterator[tup
             ) from exc
         except csv.Error as exc:
             raise SourceError(f"{path.name} is not a readable CSV file ({exc})") from exc
+        columns = set(header)
         if not columns:
             raise SourceError(f"{path.name} is empty: it has no header row")
         missing = sorted(required - columns)
@@ -323,9 +324,19 @@ def read_csv(path: Path, required: frozenset[str] = frozenset()) -> Iterator[tup
                 f"{path.name} lacks the column(s) {', '.join(missing)}; "
                 f"it has {', '.join(sorted(columns))}"
             )
+        width = len(header)
         try:
-            for row in reader:
-                yield f"line {reader.line_num}", row
+            # Rows as csv.DictReader gives them (blank lines passed over, missing values None,
+            # values beyond the header's columns in a list under None), built more cheaply.
+            for values in reader:
+                if len(values) == width:
+                    yield f"line {reader.line_num}", dict(zip(header, values, strict=True))
+                elif values:
+                    row: dict[Any, Any] = dict.fromkeys(header)
+                    row.update(zip(header, values, strict=False))
+                    if len(values) > width:
+                        row[None] = values[width:]
+                    yield f"line {reader.line_num}", row
         except UnicodeDecodeError as exc:
             raise SourceError(
                 f"{path.name} is not UTF-8 text (after line {reader.line_num}): "

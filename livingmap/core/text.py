@@ -15,7 +15,7 @@ class PostcodeError(ValueError):
 
 def normalise_postcode(text: str) -> str:
     """'m154ab', ' M15  4AB ' -> 'M15 4AB'. Raises PostcodeError for anything not a postcode."""
-    compact = re.sub(r"\s+", "", text or "").upper()
+    compact = "".join((text or "").split()).upper()
     if not compact:
         raise PostcodeError("Enter a postcode, like M32 0TH.")
     match = _POSTCODE.match(compact)
@@ -114,3 +114,15 @@ def null_if_blank(value: object) -> str:
 
 
 _BLANKS = frozenset({"NA", "N/A", "NULL", "NONE", "-", "NAN"})
+
+
+def tidy(value: object) -> str:
+    """A cell of open data as clean text: white space trimmed and every run of it made one
+    space; empty for blank and for the spellings of 'nothing' (NA, N/A, null, -).
+
+    Importers call it for every cell of every row, so it is kept to one split and one join
+    (faster than looking for untidy space first)."""
+    if not value:
+        return ""
+    text = " ".join((value if isinstance(value, str) else str(value)).split())
+    return "" if len(text) <= 4 and text.upper() in _BLANKS else text

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from livingmap.core.geo import GeometryError, check_in_uk, geometry_from_geojson
 from livingmap.core.importing import Importer, ImportReport, RowRejected
-from livingmap.core.text import clean_postcode, null_if_blank
+from livingmap.core.text import clean_postcode, tidy
 
 from ..services import AssetRecord, import_asset_records
 from ..taxonomy import ensure_taxonomy
@@ -44,9 +44,9 @@ class AssetImporter(Importer):
     def text(row: dict[str, Any], *keys: str) -> str:
         """The first non-blank value among the keys ('NA' and friends count as blank)."""
         for key in keys:
-            value = null_if_blank(row.get(key))
+            value = tidy(row.get(key))
             if value:
-                return " ".join(value.split())
+                return value
         return ""
 
     @staticmethod

@@ -22,7 +22,7 @@ from typing import Any
 
 from livingmap.core.geo import UK_BOUNDS
 from livingmap.core.importing import DatasetInfo, ImportReport, RowRejected, SourceError
-from livingmap.core.text import clean_postcode
+from livingmap.core.text import clean_postcode, tidy
 
 from ..models import AssetKind, Category, LegalForm, Tenure
 from ..services import AssetRecord
@@ -121,22 +121,12 @@ def _normal(value: str) -> str:
 
 
 _MIN_LON, _MIN_LAT, _MAX_LON, _MAX_LAT = UK_BOUNDS
-_BLANKS = frozenset({"NA", "N/A", "NULL", "NONE", "-", "NAN"})
-_UNTIDY = re.compile(r"\s{2,}|[^\S ]")
 
 
 def cell(row: dict[str, Any], column: str) -> str:
     """One cell, tidied: the same as `AssetImporter.text(row, column)` (blank for NA and the
-    like, runs of spaces made one), written for speed: it runs for every cell of every row."""
-    value = row.get(column)
-    if not value:
-        return ""
-    value = value.strip()
-    if len(value) <= 4 and value.upper() in _BLANKS:
-        return ""
-    if _UNTIDY.search(value):
-        return " ".join(value.split())
-    return value
+    like, runs of spaces made one)."""
+    return tidy(row.get(column))
 
 
 def _suggest(word: str, options: Any) -> str:

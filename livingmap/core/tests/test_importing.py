@@ -13,7 +13,7 @@ from livingmap.areas.importers.boundaries import BoundaryImporter
 from livingmap.areas.importers.postcodes import PostcodeImporter
 from livingmap.areas.models import Area, AreaLevel, Postcode
 from livingmap.assets.models import AssetArea
-from livingmap.core.importing import DatasetInfo, ImportReport
+from livingmap.core.importing import DatasetInfo, ImportReport, read_csv
 from livingmap.core.models import Dataset, ImportEvent
 
 pytestmark = pytest.mark.django_db
@@ -484,6 +484,25 @@ def test_a_row_with_more_values_than_columns_is_rejected_and_a_trailing_comma_is
         )
     ]
     assert not Postcode.objects.filter(postcode="ZZ1 1AD").exists()
+
+
+def test_csv_rows_come_as_the_header_names_them_with_short_rows_padded_and_blank_lines_passed(
+    tmp_path,
+):
+    path = tmp_path / "rows.csv"
+    path.write_bytes(
+        "\ufeffname,postcode,note\r\n"
+        "Sale Library,M33 7YH,open\r\n"
+        "\r\n"
+        '"Hale Library, upstairs",WA15 9AS\r\n'
+        "Coppice Library,M33 4ND,a,b\r\n".encode()
+    )
+    rows = list(read_csv(path, frozenset({"name"})))
+    assert rows == [
+        ("line 2", {"name": "Sale Library", "postcode": "M33 7YH", "note": "open"}),
+        ("line 4", {"name": "Hale Library, upstairs", "postcode": "WA15 9AS", "note": None}),
+        ("line 5", {"name": "Coppice Library", "postcode": "M33 4ND", "note": "a", None: ["b"]}),
+    ]
 
 
 def test_running_every_demo_geography_import_again_changes_nothing():

@@ -11,6 +11,7 @@ from livingmap.core.text import (
     names_match,
     normalise_postcode,
     null_if_blank,
+    tidy,
 )
 
 
@@ -109,6 +110,25 @@ def test_name_tokens_drop_noise_words_and_accents():
 @pytest.mark.parametrize("value", ["NA", "n/a", "NULL", "none", "-", "NaN", "  ", None, ""])
 def test_the_many_spellings_of_nothing_are_blank(value):
     assert null_if_blank(value) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("NA", ""),
+        (" n/a ", ""),
+        ("-", ""),
+        (None, ""),
+        ("", ""),
+        ("\t \n", ""),
+        ("  Sale  Water\u00a0Park \n", "Sale Water Park"),
+        ("Nan Jones", "Nan Jones"),
+        (12, "12"),
+        (53.45, "53.45"),
+    ],
+)
+def test_tidy_makes_a_cell_clean_text_and_blank_spellings_empty(value, expected):
+    assert tidy(value) == expected
 
 
 def test_real_values_are_kept_trimmed():
