@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from livingmap.areas.models import Area
+from livingmap.core.ids import uuid7
 from livingmap.core.models import Dataset
 
 
@@ -82,7 +81,8 @@ class AssetQuerySet(models.QuerySet):
 class Asset(models.Model):
     """One asset, however many data sets it arrives in."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Time-ordered (version 7), so new assets go in at the end of the unique index.
+    uuid = models.UUIDField(default=uuid7, unique=True, editable=False)
     name = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=AssetKind.choices)
     legal_form = models.CharField(max_length=20, choices=LegalForm.choices, blank=True)
