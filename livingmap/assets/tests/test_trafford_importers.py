@@ -298,6 +298,24 @@ def test_each_layer_imports_its_file_from_scratch_and_a_second_run_changes_nothi
     assert counts() == before
 
 
+def test_sources_keep_the_fields_a_record_gave_and_older_full_records_still_count_unchanged():
+    name = "trafford-libraries"
+    slug = REGISTRY[name].dataset.slug
+    sources = AssetSource.objects.filter(dataset__slug=slug)
+    kept = sources.count()
+    for source in sources:
+        assert "" not in source.data.values() and None not in source.data.values()
+        assert source.data["name"] and source.data["kind"]
+    # Records stored before blank fields were left out (every field, blanks and all) are the
+    # same records: a run of the same file leaves them unchanged.
+    blank = {field: "" for field in services.RECORD_FIELDS} | {"lon": None, "lat": None}
+    for source in sources:
+        source.data = {**blank, "footprint": None, "categories": [], "extra": {}, **source.data}
+        source.save(update_fields=["data"])
+    again = REGISTRY[name]().run(commit=True)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, kept)
+
+
 @pytest.mark.parametrize("name", DEMO_LAYERS)
 def test_each_layer_gives_its_ids_kind_and_categories(name):
     cls, layer = REGISTRY[name], LAYERS[name]
