@@ -142,6 +142,27 @@ def run_import(a: argparse.Namespace, results: dict[str, Any]) -> None:
         f"  import {r['rate']:,.0f} rows/s; floor {r['floor_rate']:,.0f} rows/s "
         f"(ratio {r['rate'] / r['floor_rate']:.2f})"
     )
+    if not a.postgres:
+        return
+    console.rule(f"CSV import into PostgreSQL: {a.rows:,} rows (information)")
+    load = os.getloadavg()
+    try:
+        pg = _stamp(a, step("import-postgres", a, csv=csv_path), load)
+    except SystemExit as exc:
+        console.print(f"  [yellow]PostgreSQL skipped: {exc}[/yellow]")
+        return
+    pg.update(
+        rows=pg["read"],
+        polygons=a.polygons,
+        rate=pg["read"] / pg["import_s"],
+        floor_rate=pg["read"] / pg["floor_s"],
+    )
+    results["raw"]["import_postgres"] = pg
+    summary, detail = report.import_postgres_section(pg)
+    results["summary"]["import_postgres"], results["details"]["import_postgres"] = summary, detail
+    console.print(
+        f"  PostgreSQL: import {pg['rate']:,.0f} rows/s; COPY {pg['floor_rate']:,.0f} rows/s"
+    )
 
 
 def run_weight(a: argparse.Namespace, results: dict[str, Any]) -> None:

@@ -27,6 +27,10 @@ def postgres_url(assets: int, polygons: int) -> str:
     return f"{POSTGRES_SERVER}/livingmap_bench_{assets}_{polygons}"
 
 
+def postgres_import_url(polygons: int) -> str:
+    return f"{POSTGRES_SERVER}/livingmap_bench_import_{polygons}"
+
+
 def use_database(url: str) -> None:
     """Configure Django for one database. Call once per process, before anything imports models."""
     if "django" in sys.modules:

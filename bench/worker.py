@@ -190,6 +190,47 @@ def import_floor(a: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def import_postgres(a: argparse.Namespace) -> dict[str, Any]:
+    """The same import into PostgreSQL (a database of the polygons, emptied of assets before
+    each run), then the floor: the same rows COPYed into assets_asset."""
+    import psycopg
+
+    from . import import_bench
+
+    url = env.postgres_import_url(a.polygons)
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and a.rebuild:
+            admin.execute(f'DROP DATABASE "{name}"')
+            exists = None
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    env.use_database(url)
+    from django.db import connection
+
+    from . import build, synth
+
+    if build.meta_get("complete") != json.dumps([build.BUILD_VERSION, a.polygons]):
+        dataset = build.prepare_schema()
+        with console.status("  generating the polygons"):
+            areas = synth.make_areas(a.polygons)
+        with _progress() as bar:
+            build.insert_areas(areas, dataset.id, _reporter(bar))
+        build.meta_set("complete", json.dumps([build.BUILD_VERSION, a.polygons]))
+    connection.close()
+    import_bench.empty_postgres_tables(url)
+    with console.status(f"  importing {a.rows:,} rows into PostgreSQL"):
+        result = import_bench.run_import(Path(a.csv))
+    connection.close()
+    import_bench.empty_postgres_tables(url)
+    rows = import_bench.csv_rows_as_asset_rows(Path(a.csv))
+    with console.status(f"  COPY of {len(rows):,} rows into PostgreSQL"):
+        result["floor_s"] = import_bench.copy_floor(url, rows)
+    import_bench.empty_postgres_tables(url)
+    return result
+
+
 def make_csv(a: argparse.Namespace) -> dict[str, Any]:
     path = Path(a.csv)
     if path.exists() and not a.rebuild:
@@ -229,6 +270,7 @@ STEPS = {
     "make-csv": make_csv,
     "import": import_csv,
     "import-floor": import_floor,
+    "import-postgres": import_postgres,
     "weight": weight,
 }
 
