@@ -36,14 +36,34 @@ class ImportCommand(BaseCommand):
         raise NotImplementedError
 
     def handle(self, *args: Any, **options: Any) -> None:
+        require_migrated()
         try:
             importer = self.get_importer(options)
         except SourceError as exc:
             raise CommandError(str(exc)) from exc
         report = run_with_progress(importer, commit=options["commit"], stderr=self.stderr)
-        print_report(report, all_problems=options["all_problems"], file=self.stdout)
+        # The error is raised, and so printed once, by Django (on standard error).
+        print_report(
+            report, all_problems=options["all_problems"], file=self.stdout, show_error=False
+        )
         if report.error:
             raise CommandError(report.error)
+
+
+def require_migrated() -> None:
+    """Refuse to work on a database that lacks tables, with the command that makes them (an
+    import into it would otherwise fail with a database error and a traceback)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        where = connection.settings_dict["NAME"]
+        raise CommandError(
+            f"the database ({where}) is not set up, or not up to date: "
+            "run `livingmap migrate` first"
+        )
 
 
 def run_with_progress(importer: Importer, *, commit: bool, stderr: Any = None) -> ImportReport:
@@ -65,7 +85,9 @@ def run_with_progress(importer: Importer, *, commit: bool, stderr: Any = None) -
         return importer.run(commit=commit, progress=progress)
 
 
-def print_report(report: ImportReport, *, all_problems: bool = False, file: Any = None) -> None:
+def print_report(
+    report: ImportReport, *, all_problems: bool = False, file: Any = None, show_error: bool = True
+) -> None:
     console = Console(file=getattr(file, "_out", None) or sys.stdout, width=120, soft_wrap=True)
     mode = {
         "committed": "COMMITTED",
@@ -74,7 +96,8 @@ def print_report(report: ImportReport, *, all_problems: bool = False, file: Any 
     }[str(report.status)]
     console.print(f"[bold]{report.importer}[/bold] from {report.source}: {mode}")
     if report.error:
-        console.print("[red]Error:[/red] " + escape(report.error))
+        if show_error:
+            console.print("[red]Error:[/red] " + escape(report.error))
         return
     table = Table(show_header=True, header_style="bold")
     for name in report.counts():

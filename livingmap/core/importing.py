@@ -227,14 +227,9 @@ class Importer(ABC):
                 for label, row in self.read_rows():
                     report.read += 1
                     if isinstance(row, dict) and None in row:
-                        # csv.DictReader puts values beyond the header's columns under None.
-                        extra = [v for v in row.pop(None) or [] if str(v).strip()]
-                        if extra:
-                            report.reject(
-                                label,
-                                f"{len(extra)} more value(s) than the header has columns "
-                                "(is there a comma inside a value that is not in quotes?)",
-                            )
+                        problem = _shape_problem(row.pop(None))
+                        if problem:
+                            report.reject(label, problem)
                             continue
                     try:
                         record = self.transform(row, label)
@@ -292,32 +287,104 @@ class Importer(ABC):
         report.event_id = event.pk
 
 
+class MisshapenRow(str):
+    """Why a CSV row does not fit its header, kept under the row's None key by `read_csv`
+    (where csv.DictReader keeps a list of the values beyond the header's columns)."""
+
+
+def _shape_problem(value: Any) -> str:
+    """The reason to refuse a row from what `read_csv` (or csv.DictReader) left under its None
+    key, or '' if it is harmless (blank values after the last column: a trailing comma)."""
+    if isinstance(value, MisshapenRow):
+        return str(value)
+    extra = [v for v in value or [] if str(v).strip()]
+    if not extra:
+        return ""
+    return (
+        f"{len(extra)} more value(s) than the header has columns "
+        "(is there a comma inside a value that is not in quotes?)"
+    )
+
+
+def _swallowed_lines(values: list[str], width: int, delimiter: str = ",") -> int:
+    """How many whole rows one value holds: the sign of a quote (") opened and never closed,
+    after which the reader takes every following line into that value until the next quote."""
+    if width < 3:
+        return 0
+    return sum(
+        1
+        for value in values
+        if "\n" in value
+        for line in value.splitlines()[1:]
+        if line.count(delimiter) >= width - 1
+    )
+
+
 def chunked(items: list[Any], size: int) -> Iterator[list[Any]]:
     """Slices of a list, for IN queries that must stay under a database's parameter limit."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def read_csv(path: Path, required: frozenset[str] = frozenset()) -> Iterator[tuple[str, dict]]:
-    """Rows of a CSV file (UTF-8, with or without a byte-order mark) labelled by line number."""
+#: Characters people put between values instead of the comma, in the order we suspect them.
+OTHER_DELIMITERS = (";", "\t", "|")
+
+
+def other_delimiter(header: list[str], delimiter: str = ",") -> str:
+    """The delimiter a file seems to use instead of `delimiter`, judged from its header: one
+    column whose name holds another delimiter several times ('' if nothing is wrong)."""
+    if len(header) != 1:
+        return ""
+    return next((d for d in OTHER_DELIMITERS if d != delimiter and header[0].count(d) >= 2), "")
+
+
+def _encoding_problem(path: Path, encoding: str, where: str = "") -> str:
+    if encoding.lower().replace("_", "-") in {"utf-8", "utf-8-sig", "utf8"}:
+        return (
+            f"{path.name} is not UTF-8 text{where}, so not a CSV file we can read: "
+            "save it as 'CSV UTF-8' and try again"
+        )
+    return f"{path.name} is not {encoding} text{where}"
+
+
+def read_csv(
+    path: Path,
+    required: frozenset[str] = frozenset(),
+    *,
+    encoding: str = "utf-8-sig",
+    delimiter: str = ",",
+) -> Iterator[tuple[str, dict]]:
+    """Rows of a CSV file (UTF-8 with or without a byte-order mark, unless told otherwise)
+    labelled by line number, keyed by the header's column names (trimmed).
+
+    Lines with no value at all (as spreadsheets leave at the end) are passed over. A row that
+    does not fit the header keeps why under its None key (see `MisshapenRow`), and the import
+    refuses it with that reason: more values than columns, fewer, or a value that swallowed
+    whole rows because a quote was never closed.
+    """
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        handle = path.open(newline="", encoding=encoding)
     except OSError as exc:
         raise SourceError(f"cannot open {path}: {exc.strerror}") from exc
+    except LookupError as exc:
+        raise SourceError(f"there is no text encoding called '{encoding}'") from exc
     with handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, delimiter=delimiter)
         try:
-            header = next(reader, [])
+            header = [name.strip() for name in next(reader, [])]
         except UnicodeDecodeError as exc:
-            raise SourceError(
-                f"{path.name} is not UTF-8 text, so not a CSV file we can read: "
-                "save it as 'CSV UTF-8' and try again"
-            ) from exc
+            raise SourceError(_encoding_problem(path, encoding)) from exc
         except csv.Error as exc:
             raise SourceError(f"{path.name} is not a readable CSV file ({exc})") from exc
-        columns = set(header)
+        columns = set(header) - {""}
         if not columns:
             raise SourceError(f"{path.name} is empty: it has no header row")
+        other = other_delimiter(header, delimiter)
+        if other:
+            raise SourceError(
+                f"{path.name} seems to have {other!r} between its values, not {delimiter!r}: "
+                "save it again as CSV (comma delimited)"
+            )
         missing = sorted(required - columns)
         if missing:
             raise SourceError(
@@ -326,21 +393,43 @@ def read_csv(path: Path, required: frozenset[str] = frozenset()) -> Iterator[tup
             )
         width = len(header)
         try:
-            # Rows as csv.DictReader gives them (blank lines passed over, missing values None,
-            # values beyond the header's columns in a list under None), built more cheaply.
+            # Rows as csv.DictReader gives them (values beyond the header's columns in a list
+            # under None), built more cheaply.
+            first = reader.line_num  # the header's last line
             for values in reader:
-                if len(values) == width:
-                    yield f"line {reader.line_num}", dict(zip(header, values, strict=True))
-                elif values:
-                    row: dict[Any, Any] = dict.fromkeys(header)
+                label = f"line {reader.line_num}"
+                if reader.line_num > first + 1:  # a value ran over several lines
+                    label = f"lines {first + 1}-{reader.line_num}"
+                    swallowed = _swallowed_lines(values, width, delimiter)
+                    if swallowed:
+                        row: dict[Any, Any] = dict(zip(header, values, strict=False))
+                        row[None] = MisshapenRow(
+                            f"a value runs over {reader.line_num - first} lines and holds "
+                            f'{swallowed} whole row(s): is a quote (") missing its closing quote?'
+                        )
+                        first = reader.line_num
+                        yield label, row
+                        continue
+                first = reader.line_num
+                if len(values) == width and (values[0] or any(v.strip() for v in values)):
+                    yield label, dict(zip(header, values, strict=True))
+                elif not any(v.strip() for v in values):
+                    continue  # an empty line, or one of only delimiters
+                elif len(values) > width:
+                    row = dict(zip(header, values, strict=False))
+                    row[None] = values[width:]
+                    yield label, row
+                else:
+                    row = dict.fromkeys(header)
                     row.update(zip(header, values, strict=False))
-                    if len(values) > width:
-                        row[None] = values[width:]
-                    yield f"line {reader.line_num}", row
+                    row[None] = MisshapenRow(
+                        f"{width - len(values)} fewer value(s) than the header has columns "
+                        "(is a comma missing, or the row cut short?)"
+                    )
+                    yield label, row
         except UnicodeDecodeError as exc:
             raise SourceError(
-                f"{path.name} is not UTF-8 text (after line {reader.line_num}): "
-                "save it as 'CSV UTF-8' and try again"
+                _encoding_problem(path, encoding, f" (after line {reader.line_num})")
             ) from exc
         except csv.Error as exc:
             raise SourceError(f"{path.name} line {reader.line_num}: {exc}") from exc

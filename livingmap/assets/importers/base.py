@@ -66,8 +66,10 @@ class AssetImporter(Importer):
     ) -> tuple[float | None, float | None]:
         """(lon, lat) from two columns, or (None, None) if blank; rejects nonsense values."""
         lon_text, lat_text = AssetImporter.text(row, lon_key), AssetImporter.text(row, lat_key)
-        if not lon_text or not lat_text:
+        if not lon_text and not lat_text:
             return None, None
+        if not lon_text or not lat_text:
+            raise RowRejected(one_coordinate(lon_text, lat_text, "longitude", "latitude"))
         try:
             lon, lat = float(lon_text), float(lat_text)
         except ValueError as exc:
@@ -110,6 +112,12 @@ class AssetImporter(Importer):
     def email(value: str) -> str:
         value = value.strip()
         return value if "@" in value and " " not in value else ""
+
+
+def one_coordinate(first: str, second: str, first_name: str, second_name: str) -> str:
+    """The reason to refuse a row that gives one coordinate of two."""
+    given, missing = (first_name, second_name) if first else (second_name, first_name)
+    return f"{given} {first or second} is given but no {missing}: give both, or neither"
 
 
 __all__ = ["REGISTRY", "AssetImporter", "AssetRecord", "RowRejected", "register"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import json
 import re
 import tomllib
 from collections.abc import Callable, Iterator
@@ -21,13 +22,20 @@ from pathlib import Path
 from typing import Any
 
 from livingmap.core.geo import UK_BOUNDS
-from livingmap.core.importing import DatasetInfo, ImportReport, RowRejected, SourceError
+from livingmap.core.importing import (
+    DatasetInfo,
+    ImportReport,
+    RowRejected,
+    SourceError,
+    other_delimiter,
+    read_csv,
+)
 from livingmap.core.text import clean_postcode, tidy
 
 from ..models import AssetKind, Category, LegalForm, Tenure
 from ..services import AssetRecord
 from ..taxonomy import CATEGORIES
-from .base import AssetImporter
+from .base import AssetImporter, one_coordinate
 
 #: Our fields that a [columns] entry may fill from the file, and what each holds.
 COLUMN_FIELDS: dict[str, str] = {
@@ -533,6 +541,13 @@ class MappedCSVImporter(AssetImporter):
             ) from exc
         if not header:
             raise SourceError(f"{self.source.name} is empty: it has no header row")
+        other = other_delimiter(header, self.mapping.delimiter)
+        if other:
+            raise SourceError(
+                f"{self.source.name} seems to have {other!r} between its values, not "
+                f"{self.mapping.delimiter!r}: set delimiter = {json.dumps(other)} in the "
+                "mapping's [file] section, or save the file again as CSV (comma delimited)"
+            )
         return [h.strip() for h in header]
 
     def before(self, report: ImportReport) -> None:
@@ -550,23 +565,9 @@ class MappedCSVImporter(AssetImporter):
     # -- reading -------------------------------------------------------------------------------
     def read_rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
         assert self.mapping is not None
-        try:
-            handle = self.source.open(newline="", encoding=self.mapping.encoding)
-        except OSError as exc:  # pragma: no cover - checked in before()
-            raise SourceError(f"cannot open {self.source}: {exc.strerror}") from exc
-        with handle:
-            reader = csv.reader(handle, delimiter=self.mapping.delimiter)
-            try:
-                header = [h.strip() for h in next(reader)]
-                for values in reader:
-                    if not any(v.strip() for v in values):
-                        continue  # a blank line, as spreadsheets leave at the end
-                    row: dict[Any, Any] = dict(zip(header, values, strict=False))
-                    if len(values) > len(header):
-                        row[None] = values[len(header) :]  # refused by the framework
-                    yield f"line {reader.line_num}", row
-            except (csv.Error, UnicodeDecodeError) as exc:
-                raise SourceError(f"{self.source.name} line {reader.line_num}: {exc}") from exc
+        yield from read_csv(
+            self.source, encoding=self.mapping.encoding, delimiter=self.mapping.delimiter
+        )
 
     # -- turning a row into a record -----------------------------------------------------------
     def _compile(self) -> None:
@@ -628,8 +629,10 @@ class MappedCSVImporter(AssetImporter):
                 )
         if self._grid is None:
             lon_text, lat_text = cell(row, self._xy[0]), cell(row, self._xy[1])
-            if not lon_text or not lat_text:
+            if not lon_text and not lat_text:
                 return None, None
+            if not lon_text or not lat_text:
+                raise RowRejected(one_coordinate(lon_text, lat_text, "longitude", "latitude"))
             try:
                 lon, lat = float(lon_text), float(lat_text)
             except ValueError as exc:
@@ -638,8 +641,10 @@ class MappedCSVImporter(AssetImporter):
                 return self.point({"lon": lon_text, "lat": lat_text})  # refused, with the reason
             return lon, lat
         x_text, y_text = cell(row, self._xy[0]), cell(row, self._xy[1])
-        if not x_text or not y_text:
+        if not x_text and not y_text:
             return None, None
+        if not x_text or not y_text:
+            raise RowRejected(one_coordinate(x_text, y_text, "easting", "northing"))
         try:
             easting, northing = float(x_text), float(y_text)
         except ValueError as exc:

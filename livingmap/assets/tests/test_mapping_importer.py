@@ -360,6 +360,66 @@ def test_a_row_with_more_values_than_the_header_is_refused(tmp_path):
     assert "more value(s) than the header has columns" in report.rejected[0].reason
 
 
+def test_a_row_with_one_coordinate_of_two_or_not_a_number_is_refused_not_put_at_its_postcode(
+    tmp_path,
+):
+    place = a_trafford_postcode()
+    mapping = (
+        '[columns]\nname = "Name"\nlon = "Lon"\nlat = "Lat"\npostcode = "Postcode"\n'
+        '[fixed]\nkind = "physical"\n'
+    )
+    rows = [
+        ["Name", "Lon", "Lat", "Postcode"],
+        ["Half Hall", "inf", "nan", place.postcode],  # "nan" is a blank spelling
+        ["Other Half Hall", "", str(place.lat), place.postcode],
+        ["Infinite Hall", "inf", "-inf", place.postcode],
+        ["Postcode Hall", "", "", place.postcode],
+    ]
+    report = run(tmp_path, mapping, rows, commit=True)
+    assert {p.row: p.reason for p in report.rejected} == {
+        "line 2": "longitude inf is given but no latitude: give both, or neither",
+        "line 3": f"latitude {place.lat} is given but no longitude: give both, or neither",
+        "line 4": "(inf, -inf) is not in the UK: are longitude and latitude swapped?",
+    }
+    hall = Asset.objects.get(sources__dataset__slug="test-register")
+    assert (hall.name, hall.lon, hall.lat) == ("Postcode Hall", place.lon, place.lat)
+
+
+def test_a_file_with_semicolons_between_values_says_so_once_and_how_to_read_it(tmp_path):
+    rows = [["Name", "Postcode", "Town"], ["Test Hall", "M32 0TH", "Stretford"]]
+    report = run(
+        tmp_path,
+        '[columns]\nname = "Name"\npostcode = "Postcode"\n[fixed]\nkind = "physical"\n',
+        rows,
+        delimiter=";",
+    )
+    assert report.error == (
+        "register.csv seems to have ';' between its values, not ',': set delimiter = \";\" "
+        "in the mapping's [file] section, or save the file again as CSV (comma delimited)"
+    )
+
+
+def test_lines_of_only_commas_are_passed_over_and_a_quote_left_open_is_refused(tmp_path):
+    path = tmp_path / "register.csv"
+    path.write_text(
+        "Ref,Name,Postcode\n"
+        "A1,First Hall,M32 0TH\n"
+        ',"Second Hall,M32 0TH\n'  # the quote is never closed: it takes the next row
+        "A3,Third Hall,M32 0TH\n"
+        ",,\n"
+    )
+    mapping = write(
+        tmp_path / "register.toml",
+        DATASET
+        + '[columns]\nsource_id = "Ref"\nname = "Name"\npostcode = "Postcode"\n'
+        + '[fixed]\nkind = "physical"\n',
+    )
+    report = MappedCSVImporter(path, mapping=mapping).run()
+    assert (report.read, report.created) == (2, 1)
+    assert [p.row for p in report.rejected] == ["lines 3-5"]
+    assert 'is a quote (") missing its closing quote?' in report.rejected[0].reason
+
+
 def test_british_national_grid_coordinates_are_converted(tmp_path):
     place = a_trafford_postcode()
     to_grid = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)

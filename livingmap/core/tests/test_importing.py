@@ -171,6 +171,31 @@ def test_the_import_history_command_lists_and_shows_events(tmp_path):
         _call("import_history", "999999")
 
 
+def test_import_history_says_why_an_import_failed_and_refuses_a_limit_below_one(tmp_path):
+    failed = postcode_importer(tmp_path / "missing.csv").run(commit=True)
+    out = _call("import_history", "--limit", "1")
+    assert f"{failed.event_id:>5}" in out and "failed" in out
+    assert "why it failed: cannot open" in out and "missing.csv" in out
+    for limit in ("-5", "0", "ten"):
+        with pytest.raises(CommandError, match="is not a whole number of 1 or more"):
+            _call("import_history", "--limit", limit)
+    ImportEvent.objects.all().delete()
+    assert _call("import_history").strip() == "No imports yet."
+
+
+def test_a_failed_import_command_leaves_its_error_to_be_printed_once(tmp_path):
+    """The report says FAILED; the reason is the CommandError's, which Django prints (on
+    standard error), so the data officer reads it once, not twice."""
+    from io import StringIO
+
+    out = StringIO()
+    with pytest.raises(CommandError, match="cannot open") as raised:
+        call_command("import_postcodes", str(tmp_path / "nope.csv"), stdout=out)
+    assert "FAILED" in out.getvalue()
+    assert "cannot open" not in out.getvalue()
+    assert "nope.csv" in str(raised.value)
+
+
 # -- atomicity -----------------------------------------------------------------------------------
 
 
@@ -428,6 +453,26 @@ def test_an_import_command_that_fails_says_so_and_raises(tmp_path):
     assert "FAILED" in out.getvalue()
 
 
+def test_a_csv_with_semicolons_between_values_says_so(tmp_path):
+    path = tmp_path / "pc.csv"
+    path.write_text("pcds;lat;long\nZZ1 1AA;53.45;-2.30\n")
+    report = postcode_importer(path).run()
+    assert report.error == (
+        "pc.csv seems to have ';' between its values, not ',': "
+        "save it again as CSV (comma delimited)"
+    )
+
+
+def test_an_import_command_on_a_database_not_yet_migrated_says_to_migrate(tmp_path, monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: [("x", False)])
+    path = write_csv(tmp_path / "pc.csv", NEW_ROWS)
+    with pytest.raises(CommandError, match=r"run `livingmap migrate` first"):
+        _call("import_postcodes", str(path))
+    assert not ImportEvent.objects.filter(source=str(path)).exists()
+
+
 def test_import_boundaries_command_reports_rejected_rows(data_dir):
     from io import StringIO
 
@@ -486,23 +531,59 @@ def test_a_row_with_more_values_than_columns_is_rejected_and_a_trailing_comma_is
     assert not Postcode.objects.filter(postcode="ZZ1 1AD").exists()
 
 
-def test_csv_rows_come_as_the_header_names_them_with_short_rows_padded_and_blank_lines_passed(
-    tmp_path,
-):
+def test_csv_rows_come_as_the_header_names_them_and_misshapen_rows_say_why(tmp_path):
     path = tmp_path / "rows.csv"
     path.write_bytes(
         "\ufeffname,postcode,note\r\n"
         "Sale Library,M33 7YH,open\r\n"
         "\r\n"
         '"Hale Library, upstairs",WA15 9AS\r\n'
-        "Coppice Library,M33 4ND,a,b\r\n".encode()
+        "Coppice Library,M33 4ND,a,b\r\n"
+        '"Lostock\r\nLibrary",M32 9PL,\r\n'.encode()
     )
     rows = list(read_csv(path, frozenset({"name"})))
     assert rows == [
         ("line 2", {"name": "Sale Library", "postcode": "M33 7YH", "note": "open"}),
-        ("line 4", {"name": "Hale Library, upstairs", "postcode": "WA15 9AS", "note": None}),
+        (
+            "line 4",
+            {
+                "name": "Hale Library, upstairs",
+                "postcode": "WA15 9AS",
+                "note": None,
+                None: "1 fewer value(s) than the header has columns "
+                "(is a comma missing, or the row cut short?)",
+            },
+        ),
         ("line 5", {"name": "Coppice Library", "postcode": "M33 4ND", "note": "a", None: ["b"]}),
+        ("lines 6-7", {"name": "Lostock\r\nLibrary", "postcode": "M32 9PL", "note": ""}),
     ]
+
+
+def test_a_quote_left_open_is_reported_with_its_row_and_nothing_after_it_is_lost(tmp_path):
+    path = tmp_path / "pc.csv"
+    path.write_text(
+        "pcds,lat,long\n"
+        "ZZ1 1AA,53.45,-2.30\n"
+        '"ZZ1 1AB,53.46,-2.31\n'  # the quote is never closed ...
+        "ZZ1 1AD,53.47,-2.32\n"
+        'ZZ1 1AE,53.48,-2.33,"\n'  # ... until here, taking two rows with it
+        "ZZ1 1AF,53.49,-2.34\n"
+        "ZZ1 1AG,53.50\n"  # cut short
+    )
+    report = postcode_importer(path).run(commit=True)
+    assert report.read == 4
+    assert report.created == 2
+    assert [p.row for p in report.rejected] == ["lines 3-5", "line 7"]
+    assert 'holds 2 whole row(s): is a quote (") missing its closing quote?' in (
+        report.rejected[0].reason
+    )
+    assert "1 fewer value(s) than the header has columns" in report.rejected[1].reason
+    assert set(
+        Postcode.objects.filter(postcode__startswith="ZZ1").values_list("postcode", flat=True)
+    ) == {
+        "ZZ1 1AA",
+        "ZZ1 1AF",
+    }
 
 
 def test_running_every_demo_geography_import_again_changes_nothing():
