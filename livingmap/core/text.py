@@ -39,7 +39,8 @@ _NOISE_WORDS = frozenset({"the", "and", "of", "a", "at", "in", "ltd", "limited",
 #: Short forms written both ways in open data.
 _SAME_AS = {"fc": ("football", "club"), "rc": ("catholic",), "cofe": ("ce",), "st": ("saint",)}
 #: Words that, added to a name, make it a different body or place: "Moss Park School PTA" is
-#: not "Moss Park School", nor "Friends of Victoria Park" the park.
+#: not "Moss Park School", nor "Friends of Victoria Park" the park, nor the council's "Hale
+#: Library Site" (vacant land) or "Former Lostock Library" the library that is open today.
 _SEPARATE_BODY_WORDS = frozenset(
     {
         "pta",
@@ -66,6 +67,8 @@ _SEPARATE_BODY_WORDS = frozenset(
         "mosque",
         "hall",
         "house",
+        "site",
+        "former",
     }
 )
 

@@ -535,6 +535,17 @@ def test_different_things_with_the_same_name_stay_apart():
         assert "gm-poverty-action-food-banks-trafford" not in datasets_of(church)
 
 
+def test_the_councils_vacant_library_site_is_not_merged_into_the_library():
+    land = REGISTRY["trafford-land-and-buildings"].dataset.slug
+    site = Asset.objects.get(sources__dataset__slug=land, sources__source_id="TMBC0102")
+    assert site.name == "Hale Library Site"
+    assert "Vacant" in site.tenure_detail
+    library = Asset.objects.filter(name="Hale Library", categories__slug="library").get()
+    assert library.pk != site.pk
+    assert land not in datasets_of(library)
+    assert "Vacant" not in library.tenure_detail
+
+
 def test_a_play_space_is_not_merged_into_the_park_it_is_in():
     play = Asset.objects.filter(
         sources__dataset__slug="os-open-greenspace-trafford", categories__slug="play-space"

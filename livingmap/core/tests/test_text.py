@@ -142,6 +142,8 @@ def test_real_values_are_kept_trimmed():
     [
         ("Coppice Library", "Coppice Avenue Library", True),
         ("Sale Library", "Sale Library (Integrated Facility in Sale Waterside)", True),
+        ("Hale Library", "Hale Library Site", False),
+        ("Lostock Library (In College)", "Former Lostock Library", False),
         ("Broadheath Central FC", "Broadheath Central Football Club", True),
         ("Moss Park Primary School", "Moss Park Primary School PTA", False),
         ("Victoria Park", "Friends of Victoria Park", False),
