@@ -41,8 +41,10 @@ demo: install
 	$(BIN)/livingmap migrate --no-input
 	$(BIN)/livingmap load_demo --if-empty --quiet
 
+# Two worker processes share one file-based cache, so that rate limits count across both.
 run: demo
-	DEBUG=$${DEBUG:-1} $(BIN)/gunicorn livingmap.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --no-control-socket
+	DEBUG=$${DEBUG:-1} LIVINGMAP_CACHE_DIR=$${LIVINGMAP_CACHE_DIR:-$${LIVINGMAP_VAR_DIR:-$(abspath var)}/cache} \
+	  $(BIN)/gunicorn livingmap.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --no-control-socket
 
 # The browser tests need axe-core; without npm they are skipped, with the reason shown.
 $(AXE_JS):

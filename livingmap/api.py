@@ -24,9 +24,11 @@ api = NinjaAPI(
     title="Living Map API",
     version="1",
     description=(
-        "Assets, areas, neighbourhoods and postcode lookups for the living map, and GeoJSON "
-        'layers for maps. Read-only and open; every error is {"detail": "message"}. '
-        "Individuals' gifts and skills are never returned."
+        "Assets, areas, neighbourhoods and postcode lookups for the living map, GeoJSON "
+        "layers for maps, and neighbourhood insights: read-only and open, with no key or "
+        "sign-in. The time bank's endpoints (/api/timebank/) are for its members and brokers: "
+        "they need sign-in, and some record exchanges. Every error is "
+        '{"detail": "message"}. Individuals\' gifts and skills are never returned.'
     ),
     urls_namespace="api",
 )

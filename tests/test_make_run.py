@@ -190,6 +190,14 @@ def test_search_api(make_run: Served) -> None:
     assert sum("Library" in name for name in names) >= 5
 
 
+def test_the_workers_count_rate_limits_in_one_shared_cache(make_run: Served) -> None:
+    """Two gunicorn workers serve the demo; rate limits must count across both (a cache in
+    each worker's memory would let every client twice as many tries)."""
+    status, _, _ = make_run.get("/api/assets?q=park")
+    assert status == 200
+    assert any((make_run.var_dir / "cache").glob("*.djcache"))
+
+
 def test_neighbourhood_page(make_run: Served) -> None:
     status, _, body = make_run.get("/neighbourhoods/south/")
     assert status == 200
