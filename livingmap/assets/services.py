@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,7 +16,7 @@ from django.utils import timezone
 
 from livingmap.areas.models import Area, Postcode
 from livingmap.areas.selectors import areas_at_point
-from livingmap.core.geo import AreaIndex, geometry_from_geojson, haversine_m, lat_cell
+from livingmap.core.geo import AreaIndex, geometry_from_geojson, lat_cell, points_within
 from livingmap.core.ids import uuid7_hex_many, uuid7_many
 from livingmap.core.importing import ImportReport, chunked
 from livingmap.core.models import Dataset
@@ -311,80 +310,136 @@ def save_asset(asset: Asset, *, categories: Iterable[Category] | None = None) ->
 # -- importing many ----------------------------------------------------------------------------
 
 
+class _Candidate(NamedTuple):
+    """What matching needs of an existing asset (read as plain tuples, not model instances)."""
+
+    id: int
+    name: str
+    lon: float | None
+    lat: float | None
+    postcode: str
+    uprn: str
+    charity_number: str
+
+
+_CANDIDATE_FIELDS = _Candidate._fields
+
+
 class _Candidates:
-    """Existing assets near the records being imported, for finding the same asset again."""
+    """Existing assets from other data sets that records being imported could be the same as."""
 
-    def __init__(self, assets: Iterable[Asset]) -> None:
-        self.by_cell: dict[tuple[int, int], list[Asset]] = defaultdict(list)
-        self.by_postcode: dict[str, list[Asset]] = defaultdict(list)
-        self.by_uprn: dict[str, Asset] = {}
-        self.by_charity: dict[str, Asset] = {}
-        for asset in assets:
-            self.add(asset)
+    def __init__(self, candidates: Iterable[_Candidate]) -> None:
+        self.all = list(candidates)
+        self.by_postcode: dict[str, list[int]] = defaultdict(list)
+        self.by_uprn: dict[str, int] = {}
+        self.by_charity: dict[str, int] = {}
+        for k, c in enumerate(self.all):
+            if c.postcode:
+                self.by_postcode[c.postcode].append(k)
+            if c.uprn:
+                self.by_uprn.setdefault(c.uprn, k)
+            if c.charity_number:
+                self.by_charity.setdefault(c.charity_number, k)
 
-    @staticmethod
-    def _cell(lon: float, lat: float) -> tuple[int, int]:
-        return math.floor(lat / 0.002), math.floor(lon / 0.003)
+    def _nearby(self, records: Sequence[AssetRecord]) -> dict[int, list[int]]:
+        """For each located record (by position), the candidates within SAME_PLACE_M of it,
+        nearest first: one vectorised query for the whole import."""
+        located = [k for k, r in enumerate(records) if r.lat is not None and r.lon is not None]
+        placed = [k for k, c in enumerate(self.all) if c.lat is not None and c.lon is not None]
+        near: dict[int, list[int]] = defaultdict(list)
+        if not located or not placed:
+            return near
+        rec_pos, cand_pos, _ = points_within(
+            [records[k].lon for k in located],
+            [records[k].lat for k in located],
+            [self.all[k].lon for k in placed],
+            [self.all[k].lat for k in placed],
+            SAME_PLACE_M,
+        )
+        for r, c in zip(rec_pos.tolist(), cand_pos.tolist(), strict=True):
+            near[located[r]].append(placed[c])
+        return near
 
-    def add(self, asset: Asset) -> None:
-        if asset.lat is not None and asset.lon is not None:
-            self.by_cell[self._cell(asset.lon, asset.lat)].append(asset)
-        if asset.postcode:
-            self.by_postcode[asset.postcode].append(asset)
-        if asset.uprn:
-            self.by_uprn.setdefault(asset.uprn, asset)
-        if asset.charity_number:
-            self.by_charity.setdefault(asset.charity_number, asset)
-
-    def find(self, rec: AssetRecord, exclude: set[int]) -> Asset | None:
-        for key, table in ((rec.uprn, self.by_uprn), (rec.charity_number, self.by_charity)):
-            if key and key in table and table[key].id not in exclude:
-                return table[key]
-        nearby: list[Asset] = []
-        if rec.lat is not None and rec.lon is not None:
-            cy, cx = self._cell(rec.lon, rec.lat)
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    nearby.extend(
-                        a
-                        for a in self.by_cell.get((cy + dy, cx + dx), ())
-                        if haversine_m(rec.lon, rec.lat, a.lon, a.lat) <= SAME_PLACE_M
-                    )
-        if rec.postcode:
-            nearby.extend(self.by_postcode.get(rec.postcode, ()))
-        for asset in nearby:
-            if asset.id not in exclude and names_match(rec.name, asset.name):
-                return asset
-        return None
+    def match(self, records: Sequence[AssetRecord]) -> list[int | None]:
+        """The id of the existing asset each record is, or None; each asset is taken by the
+        first record that matches it. Same UPRN, else same charity number, else a matching
+        name within SAME_PLACE_M (nearest first) or at the same postcode."""
+        near = self._nearby(records)
+        taken: set[int] = set()
+        found: list[int | None] = []
+        for k, rec in enumerate(records):
+            match = None
+            for key, table in ((rec.uprn, self.by_uprn), (rec.charity_number, self.by_charity)):
+                if key and key in table and self.all[table[key]].id not in taken:
+                    match = self.all[table[key]].id
+                    break
+            if match is None:
+                around = near.get(k, [])
+                if rec.postcode:
+                    around = around + self.by_postcode.get(rec.postcode, [])
+                for c in around:
+                    candidate = self.all[c]
+                    if candidate.id not in taken and names_match(rec.name, candidate.name):
+                        match = candidate.id
+                        break
+            if match is not None:
+                taken.add(match)
+            found.append(match)
+        return found
 
 
 def _candidates_for(records: Sequence[AssetRecord], dataset: Dataset) -> _Candidates:
-    """Assets from other data sets that a record could be the same as."""
-    lats = [r.lat for r in records if r.lat is not None]
-    lons = [r.lon for r in records if r.lon is not None]
-    postcodes = sorted({r.postcode for r in records if r.postcode})
-    qs = Asset.objects.exclude(sources__dataset=dataset).only(
-        "id", "name", "lon", "lat", "postcode", "uprn", "charity_number"
-    )
-    found: dict[int, Asset] = {}
-    if lats:
+    """Assets from other data sets that a record could be the same as: those within
+    SAME_PLACE_M of one, at their postcodes, or with their UPRNs or charity numbers.
+
+    Near a national import that is a few of a million assets: their places are read first (three
+    numbers each) and paired with the records' in one vectorised query; only the assets so found
+    are read whole."""
+    qs = Asset.objects.exclude(sources__dataset=dataset).order_by()
+    wanted: set[int] = set()
+    located = [r for r in records if r.lat is not None and r.lon is not None]
+    if located:
         margin = 0.01
-        box = qs.filter(
-            lat__gte=min(lats) - margin,
-            lat__lte=max(lats) + margin,
-            lon__gte=min(lons) - margin,
-            lon__lte=max(lons) + margin,
+        lons, lats = [r.lon for r in located], [r.lat for r in located]
+        sql, params = (
+            qs.filter(
+                lat__gte=min(lats) - margin,
+                lat__lte=max(lats) + margin,
+                lon__gte=min(lons) - margin,
+                lon__lte=max(lons) + margin,
+            )
+            .values_list("id", "lon", "lat")
+            .query.sql_with_params()
         )
-        found.update((a.id, a) for a in box)
+        with connection.cursor() as cursor:  # plain rows: a million of them, three numbers each
+            cursor.execute(sql, params)
+            places = np.array(cursor.fetchall(), dtype=float).reshape(-1, 3)
+        _, near, _ = points_within(lons, lats, places[:, 1], places[:, 2], SAME_PLACE_M)
+        wanted.update(places[np.unique(near), 0].astype(np.int64).tolist())
+    found: dict[int, _Candidate] = {}
+
+    def add(rows: Iterable[tuple[Any, ...]]) -> None:
+        found.update((row[0], _Candidate(*row)) for row in rows)
+
+    columns = ", ".join(_CANDIDATE_FIELDS)
+    with connection.cursor() as cursor:
+        for chunk in chunked(sorted(wanted), 900):
+            cursor.execute(
+                f"SELECT {columns} FROM assets_asset "  # noqa: S608 - our own names
+                f"WHERE id IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+            add(cursor.fetchall())
+    postcodes = sorted({r.postcode for r in records if r.postcode})
     for chunk in chunked(postcodes, 900):
-        found.update((a.id, a) for a in qs.filter(postcode__in=chunk))
+        add(qs.filter(postcode__in=chunk).values_list(*_CANDIDATE_FIELDS))
     for field_name in ("uprn", "charity_number"):
         keys = sorted({getattr(r, field_name) for r in records if getattr(r, field_name)})
         for chunk in chunked(keys, 900):
             # "Not blank" as well, in the words of the partial index, so SQLite uses it.
             given = qs.exclude(**{field_name: ""}).filter(**{f"{field_name}__in": chunk})
-            found.update((a.id, a) for a in given)
-    return _Candidates(found.values())
+            add(given.values_list(*_CANDIDATE_FIELDS))
+    return _Candidates(sorted(found.values()))
 
 
 def locate_by_postcode(records: Sequence[tuple[str, AssetRecord]], report: ImportReport) -> None:
@@ -461,47 +516,51 @@ def import_asset_records(
     locate_by_postcode(unique, report)
     categories = _categories(s for _, r in unique for s in r.categories)
 
-    sources: dict[str, AssetSource] = {}
+    # What this data set gave before, for the records it gave before: (source, asset, data).
+    known: dict[str, tuple[int, int, dict[str, Any]]] = {}
     if AssetSource.objects.filter(dataset=dataset).exists():
         for chunk in chunked([r.source_id for _, r in unique], 900):
-            sources.update(
-                (s.source_id, s)
-                for s in AssetSource.objects.filter(dataset=dataset, source_id__in=chunk)
+            known.update(
+                (source_id, (pk, asset_id, data))
+                for pk, source_id, asset_id, data in AssetSource.objects.filter(
+                    dataset=dataset, source_id__in=chunk
+                ).values_list("pk", "source_id", "asset_id", "data")
             )
-    assets: dict[int, Asset] = {}
-    for chunk in chunked([s.asset_id for s in sources.values()], 900):
-        assets.update((a.id, a) for a in Asset.objects.filter(id__in=chunk))
-    fresh = [r for _, r in unique if r.source_id not in sources]
+    fresh: list[AssetRecord] = []
+    again: list[tuple[AssetRecord, int, int, dict[str, Any]]] = []
+    for _, rec in unique:
+        if rec.source_id not in known:
+            fresh.append(rec)
+        elif given_fields(known[rec.source_id][2]) == rec.as_source_data():
+            report.unchanged += 1
+        else:
+            again.append((rec, *known[rec.source_id]))
     # Into an empty register (a first import) there is nothing to be the same as.
     others = Asset.objects.exclude(sources__dataset=dataset)
-    candidates = _candidates_for(fresh, dataset) if fresh and others.exists() else None
+    if fresh and others.exists():
+        matches = _candidates_for(fresh, dataset).match(fresh)
+    else:
+        matches = [None] * len(fresh)
+    assets: dict[int, Asset] = {}
+    wanted = sorted({m for m in matches if m is not None} | {a for _, _, a, _ in again})
+    for chunk in chunked(wanted, 900):
+        assets.update((a.id, a) for a in Asset.objects.filter(id__in=chunk))
 
     new_records: list[AssetRecord] = []
     merged: list[tuple[Asset, AssetRecord]] = []
-    changed: list[tuple[Asset, AssetRecord, AssetSource]] = []
-    claimed: set[int] = set()
-    for _, rec in unique:
-        source = sources.get(rec.source_id)
-        if source is not None:
-            asset = assets[source.asset_id]
-            if given_fields(source.data) == rec.as_source_data():
-                report.unchanged += 1
-                continue
-            _merge_into(asset, rec, source.data)
-            changed.append((asset, rec, source))
-            continue
-        match = candidates.find(rec, claimed) if candidates is not None else None
-        if match is not None:
-            asset = Asset.objects.get(pk=match.pk)
-            claimed.add(asset.id)
-            _merge_into(asset, rec, {})
-            merged.append((asset, rec))
-            continue
-        new_records.append(rec)
+    for rec, match in zip(fresh, matches, strict=True):
+        if match is None:
+            new_records.append(rec)
+        else:
+            _merge_into(assets[match], rec, {})
+            merged.append((assets[match], rec))
+    changed: list[tuple[Asset, AssetRecord, int]] = []
+    for rec, source_pk, asset_id, previous in again:
+        _merge_into(assets[asset_id], rec, previous)
+        changed.append((assets[asset_id], rec, source_pk))
 
     new_ids = _create_assets(new_records, categories)
-    for asset, _rec, *_ in [*merged, *changed]:
-        asset.save()
+    _save_imported([assets[i] for i in dict.fromkeys(a.id for a, *_ in [*merged, *changed])])
 
     source_data = _db_value(AssetSource._meta.get_field("data"))
     now = _db_value(AssetSource._meta.get_field("imported_at"))(timezone.now())
@@ -517,9 +576,14 @@ def import_asset_records(
             _spans(len(sourced), BULK_BATCH),
         ),
     )
-    for _, rec, source in changed:
-        source.data = rec.as_source_data()
-    AssetSource.objects.bulk_update([s for *_, s in changed], ["data"], batch_size=2000)
+    AssetSource.objects.bulk_update(
+        [
+            AssetSource(pk=pk, data=rec.as_source_data(), imported_at=timezone.now())
+            for _, rec, pk in changed
+        ],
+        ["data", "imported_at"],
+        batch_size=2000,
+    )
 
     updated = [*merged, *[(a, r) for a, r, _ in changed]]
     through_rows = [
@@ -529,16 +593,33 @@ def import_asset_records(
     ]
     _insert_rows("assets_asset_categories", ("asset_id", "category_id"), through_rows)
     _add_categories([(a, r.categories) for a, r in updated], categories)
-    _refresh_search_text([a for a, _ in updated])
+    touched = list({a.id: a for a, _ in updated}.values())
+    _refresh_search_text(touched)
     placed = [
         Placed(i, r.lon, r.lat, r.footprint) for i, r in zip(new_ids, new_records, strict=True)
     ]
     if index is None and (placed or updated):
         index = build_area_index()
     assign_areas(placed, index, new=True)
-    assign_areas([a for a, _ in updated], index)
+    assign_areas(touched, index)
     report.created += len(new_records)
     report.updated += len(updated)
+
+
+#: Asset columns an import may change on an existing asset.
+_IMPORTED_FIELDS = (*RECORD_FIELDS, "extra", "lat_cell", "updated_at")
+
+
+def _save_imported(assets: Sequence[Asset]) -> None:
+    """Store imports' changes to existing assets in bulk, as Asset.save would store each (a
+    gifts-and-skills record private, the latitude cell worked out, updated now)."""
+    now = timezone.now()
+    for asset in assets:
+        if asset.kind == AssetKind.GIFTS:
+            asset.visibility = Visibility.PRIVATE
+        asset.lat_cell = lat_cell(asset.lat)
+        asset.updated_at = now
+    Asset.objects.bulk_update(assets, _IMPORTED_FIELDS, batch_size=500)
 
 
 #: Asset columns written for a new asset, in order (the id is given too).

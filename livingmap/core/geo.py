@@ -60,11 +60,14 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
-def haversine_many(lon: float, lat: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-    """Distances in metres from one point to many, vectorised."""
-    p1, p2 = math.radians(lat), np.radians(lats)
+def haversine_many(
+    lon: float | np.ndarray, lat: float | np.ndarray, lons: np.ndarray, lats: np.ndarray
+) -> np.ndarray:
+    """Distances in metres from one point to many, or between arrays of points pair by pair,
+    vectorised."""
+    p1, p2 = np.radians(lat), np.radians(lats)
     dp, dl = p2 - p1, np.radians(lons - lon)
-    a = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 
 
@@ -144,3 +147,38 @@ def _floats(values: Iterable[float]) -> np.ndarray:
     if isinstance(values, np.ndarray):
         return values.astype(float, copy=False)
     return np.asarray(values if isinstance(values, Sequence) else list(values), dtype=float)
+
+
+#: Metres in a degree of latitude, and of longitude at the equator (near enough for pairing
+#: points a few hundred metres apart; the exact distance is checked afterwards).
+_M_PER_DEGREE_LAT = 110_574.0
+_M_PER_DEGREE_LON = 111_320.0
+
+
+def points_within(
+    lons: Iterable[float],
+    lats: Iterable[float],
+    other_lons: Iterable[float],
+    other_lats: Iterable[float],
+    metres: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair (i, j, distance in metres) where point i of the first set lies within `metres`
+    of point j of the second, nearest first for each i; in bulk, for hundreds of thousands of
+    points (an STRtree over the second set, in a local metric projection, then the exact
+    great-circle distance)."""
+    xs, ys, oxs, oys = _floats(lons), _floats(lats), _floats(other_lons), _floats(other_lats)
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(xs) or not len(oxs):
+        return empty, empty, np.zeros(0)
+
+    def projected(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return shapely.points(x * np.cos(np.radians(y)) * _M_PER_DEGREE_LON, y * _M_PER_DEGREE_LAT)
+
+    tree = shapely.STRtree(projected(oxs, oys))
+    # The projection stretches distances by well under 1 % over a few hundred metres.
+    i, j = tree.query(projected(xs, ys), predicate="dwithin", distance=metres * 1.02)
+    distance = haversine_many(xs[i], ys[i], oxs[j], oys[j])
+    keep = distance <= metres
+    i, j, distance = i[keep], j[keep], distance[keep]
+    order = np.lexsort((j, distance, i))
+    return i[order], j[order], distance[order]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # The UK postcode format: outward code (area, district) then inward code (sector digit, unit letters).
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
@@ -73,6 +74,7 @@ _SEPARATE_BODY_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=1 << 16)  # an import compares each name with many others
 def name_tokens(name: str) -> frozenset[str]:
     """The words of a name that tell it apart, for matching the same asset across data sets.
 

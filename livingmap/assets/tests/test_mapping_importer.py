@@ -453,6 +453,72 @@ kind = "physical"
     ).exists()
 
 
+REGISTER_MAPPING = (
+    '[columns]\nsource_id = "Ref"\nname = "Name"\naddress = "Address"\nlon = "Lon"\n'
+    'lat = "Lat"\n[fixed]\nkind = "physical"\ncategories = ["community-building"]\n'
+)
+
+
+def test_a_changed_row_updates_its_asset_where_the_data_set_gave_the_value(tmp_path):
+    """A second import of a changed file changes its assets: the fields it gave, moved places
+    (their areas and search cell too), and nothing someone else set."""
+    from livingmap.assets.selectors import AssetQuery, search_assets
+    from livingmap.core.geo import lat_cell
+
+    place = a_trafford_postcode()
+    moved = Postcode.objects.filter(lat__isnull=False, ward_code__startswith="E05").exclude(
+        ward_code=place.ward_code
+    )[0]
+    header = ["Ref", "Name", "Address", "Lon", "Lat"]
+    for folder in ("one", "two", "three"):
+        (tmp_path / folder).mkdir()
+    first = [header, ["H1", "Quokka Hall", "1 Old Road", str(place.lon), str(place.lat)]]
+    report = run(tmp_path / "one", REGISTER_MAPPING, first, commit=True)
+    assert report.created == 1
+    hall = Asset.objects.get(sources__dataset__slug="test-register")
+    Asset.objects.filter(pk=hall.pk).update(phone="0161 000 0000")  # given by someone else
+    before = Asset.objects.get(pk=hall.pk).updated_at
+
+    second = [header, ["H1", "Quokka Hall", "2 New Road", str(moved.lon), str(moved.lat)]]
+    again = run(tmp_path / "two", REGISTER_MAPPING, second, commit=True)
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 0)
+    hall = Asset.objects.get(pk=hall.pk)
+    assert (hall.address, hall.lon, hall.lat) == ("2 New Road", moved.lon, moved.lat)
+    assert hall.lat_cell == lat_cell(moved.lat)
+    assert hall.phone == "0161 000 0000"
+    assert hall.updated_at > before
+    wards = set(
+        hall.area_links.filter(area__level=AreaLevel.WARD).values_list("area__gss_code", flat=True)
+    )
+    assert wards == {moved.ward_code}
+    source = hall.sources.get()
+    assert source.data["address"] == "2 New Road"
+    found = search_assets(AssetQuery(words="quokka", near=(moved.lon, moved.lat), within_m=200))
+    assert [h.asset.pk for h in found.hits] == [hall.pk]
+    assert run(tmp_path / "three", REGISTER_MAPPING, second, commit=True).unchanged == 1
+
+
+def test_a_record_joins_the_nearest_of_two_assets_with_its_name(tmp_path):
+    library = Asset.objects.filter(name="Altrincham Library").get()
+    # The record is 50 m north of the library, and 10 m from another asset of the same name.
+    record_lat = library.lat + 0.00045
+    nearer = Asset.objects.create(
+        name="Altrincham Library",
+        kind=AssetKind.INSTITUTION,
+        lon=library.lon,
+        lat=record_lat - 0.00009,
+    )
+    rows = [
+        ["Ref", "Name", "Address", "Lon", "Lat"],
+        ["L1", "Altrincham Library", "", str(library.lon), str(record_lat)],
+    ]
+    report = run(tmp_path, REGISTER_MAPPING, rows, commit=True)
+    assert (report.created, report.updated) == (0, 1)
+    joined = Asset.objects.get(sources__dataset__slug="test-register")
+    assert joined.pk == nearer.pk
+    assert not library.sources.filter(dataset__slug="test-register").exists()
+
+
 def test_an_import_makes_a_bounded_number_of_queries_however_many_rows(tmp_path):
     """The CSV import is bulk: more rows must not mean more queries per row."""
     rng = random.Random(7)
