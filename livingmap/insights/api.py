@@ -30,7 +30,8 @@ def _num(value: float | None, places: int = 3) -> float | None:
 @router.get("/profiles/{slug}", response={200: dict, **ERRORS}, summary="A neighbourhood's profile")
 def profile(request: HttpRequest, slug: str) -> dict[str, Any]:
     """Population, deprivation by domain and public assets per 1,000 residents, each beside the
-    whole area and the neighbourhoods of most similar deprivation."""
+    whole area and the neighbourhoods of most similar deprivation. Every count is of the assets
+    located in the place (the whole area's too)."""
     try:
         hood = get_neighbourhood(slug)
     except Area.DoesNotExist as exc:
@@ -42,6 +43,9 @@ def profile(request: HttpRequest, slug: str) -> dict[str, Any]:
         "area_population": _num(p.area_population, 0),
         "imd_average_rank": _num(p.imd_rank, 1),
         "imd_national_decile": p.imd_decile,
+        # The whole area counts the assets located in it, as a neighbourhood does; these are
+        # the public assets it leaves out (no location, or outside the area).
+        "area_assets_not_counted": p.area_assets_not_counted,
         "similar_neighbourhoods": [
             {
                 "slug": peer["area"].slug,

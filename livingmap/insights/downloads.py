@@ -2,6 +2,8 @@
 
 Downloads are generators fed to StreamingHttpResponse, reading the database in chunks, so a
 million assets never sit in memory. Only public assets are ever written (never gifts or private).
+Every CSV this app writes goes through `csv_rows`, which neutralises spreadsheet formulas.
+Each download's licences and attribution are those of the data sets actually in it.
 """
 
 from __future__ import annotations
@@ -9,14 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
-from livingmap.areas.models import Area, AreaLevel, IndicatorValue
-from livingmap.assets.models import Asset, Category
+from livingmap.areas.models import Area, AreaLevel, Indicator, IndicatorValue
+from livingmap.assets.models import Asset, AssetSource, Category
 from livingmap.core.models import Dataset
 
 from . import selectors
@@ -24,17 +29,39 @@ from . import selectors
 CHUNK = 2000
 OGL = "Open Government Licence v3.0"
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+ODBL_URL = "https://opendatacommons.org/licenses/odbl/1-0/"
+CC_BY = "Creative Commons Attribution 4.0"
+CC_BY_URL = "https://creativecommons.org/licenses/by/4.0/"
+#: Where a data set names several licences ("A; B") but gives one address, these say which is
+#: which.
+LICENCE_URLS = {OGL: OGL_URL, "Open Database Licence (ODbL) v1.0": ODBL_URL, CC_BY: CC_BY_URL}
+
+#: A spreadsheet treats a cell starting with one of these as a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """One cell of a CSV, safe to open in a spreadsheet: text starting with = + - @, a tab or a
+    carriage return gets a leading single quote, so it is shown as text and never run as a
+    formula (OWASP's advice). Numbers are written as they are, so -2.35 stays a number."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def csv_rows(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """A streamed CSV: the header, then each row, every cell through `csv_cell`. The one way
+    this app writes CSV (open data, profiles, gaps, participation)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([csv_cell(h) for h in header])
     yield buffer.getvalue()
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([csv_cell(v) for v in row])
         yield buffer.getvalue()
 
 
@@ -199,21 +226,96 @@ def participation_csv() -> Iterator[str]:
     )
 
 
+@dataclass(frozen=True)
+class Licence:
+    name: str
+    url: str = ""
+
+
+def dataset_licences(ds: Dataset) -> list[Licence]:
+    """The licences a data set names: "A; B" is two (the allotments: OGL and ODbL)."""
+    names = [n.strip() for n in ds.licence.split(";") if n.strip()]
+    return [
+        Licence(n, LICENCE_URLS.get(n) or (ds.licence_url if len(names) == 1 else ""))
+        for n in names
+    ]
+
+
+def asset_datasets() -> list[Dataset]:
+    """The data sets that the public assets came from (their sources)."""
+    public = AssetSource.objects.filter(
+        dataset=OuterRef("pk"), asset__in=Asset.objects.public().order_by()
+    )
+    return list(Dataset.objects.filter(Exists(public)).order_by("name"))
+
+
+def neighbourhood_datasets() -> list[Dataset]:
+    """The data sets the neighbourhoods' boundaries came from."""
+    ids = Area.objects.neighbourhoods().order_by().values("source_id")
+    return list(Dataset.objects.filter(id__in=ids).order_by("name"))
+
+
+def indicator_datasets() -> list[Dataset]:
+    """The data sets of the indicators, and of the statutory areas they are given for."""
+    ids = set(Indicator.objects.order_by().values_list("source_id", flat=True))
+    ids |= set(
+        Area.objects.exclude(level=AreaLevel.NEIGHBOURHOOD)
+        .order_by()
+        .values_list("source_id", flat=True)
+        .distinct()
+    )
+    return list(Dataset.objects.filter(id__in=ids - {None}).order_by("name"))
+
+
+def profile_datasets() -> list[Dataset]:
+    """A profile is derived from the indicators, the neighbourhoods and the assets."""
+    found = {d.id: d for d in indicator_datasets() + neighbourhood_datasets() + asset_datasets()}
+    return sorted(found.values(), key=lambda d: d.name)
+
+
 @dataclass
 class Download:
+    """One file on the open data page. Its licences and attribution are those of `sources`,
+    the data sets actually in it, so the page is always true to the file; figures recorded on
+    Living Map itself (participation) carry `own_licence` instead."""
+
     slug: str
     title: str
     description: str
     fmt: str
     content_type: str
     build: Callable[[], Iterator[str]]
-    licence: str = OGL
-    licence_url: str = OGL_URL
-    attribution: str = ""
+    sources: Callable[[], list[Dataset]] | None = None
+    own_licence: Licence | None = None
+    own_attribution: str = ""
+    derived: bool = False
 
     @property
     def filename(self) -> str:
-        return f"livingmap-{self.slug}.{self.fmt.lower()}"
+        """livingmap-assets.csv, livingmap-assets.geojson: the slug without its format."""
+        ext = self.fmt.lower()
+        return f"livingmap-{self.slug.removesuffix('-' + ext)}.{ext}"
+
+    @cached_property
+    def datasets(self) -> list[Dataset]:
+        return self.sources() if self.sources else []
+
+    @cached_property
+    def licences(self) -> list[Licence]:
+        """Every licence of the data in it, once each (with its address where one is known)."""
+        named = [self.own_licence] if self.own_licence else []
+        named += [licence for ds in self.datasets for licence in dataset_licences(ds)]
+        found: dict[str, Licence] = {}
+        for licence in named:
+            if licence.name not in found or (licence.url and not found[licence.name].url):
+                found[licence.name] = licence
+        return list(found.values())
+
+    @cached_property
+    def attributions(self) -> list[str]:
+        """The words each data set in it asks us to show, once each."""
+        texts = [self.own_attribution] + [ds.attribution for ds in self.datasets]
+        return list(dict.fromkeys(t.strip() for t in texts if t and t.strip()))
 
 
 def downloads() -> list[Download]:
@@ -222,7 +324,15 @@ def downloads() -> list[Download]:
         "came from. People's gifts and skills and private records are never included."
     )
     return [
-        Download("assets-csv", "Community assets", asset_note, "CSV", "text/csv", assets_csv),
+        Download(
+            "assets-csv",
+            "Community assets",
+            asset_note,
+            "CSV",
+            "text/csv",
+            assets_csv,
+            sources=asset_datasets,
+        ),
         Download(
             "assets-geojson",
             "Community assets (map layer)",
@@ -230,6 +340,7 @@ def downloads() -> list[Download]:
             "GeoJSON",
             "application/geo+json",
             assets_geojson,
+            sources=asset_datasets,
         ),
         Download(
             "neighbourhoods-geojson",
@@ -238,6 +349,7 @@ def downloads() -> list[Download]:
             "GeoJSON",
             "application/geo+json",
             neighbourhoods_geojson,
+            sources=neighbourhood_datasets,
         ),
         Download(
             "indicators-csv",
@@ -246,6 +358,7 @@ def downloads() -> list[Download]:
             "CSV",
             "text/csv",
             indicators_csv,
+            sources=indicator_datasets,
         ),
         Download(
             "profiles-csv",
@@ -254,7 +367,8 @@ def downloads() -> list[Download]:
             "CSV",
             "text/csv",
             profiles_csv,
-            licence="Open Government Licence v3.0 (derived data)",
+            sources=profile_datasets,
+            derived=True,
         ),
         Download(
             "participation-csv",
@@ -264,9 +378,8 @@ def downloads() -> list[Download]:
             "CSV",
             "text/csv",
             participation_csv,
-            licence="Creative Commons Attribution 4.0",
-            licence_url="https://creativecommons.org/licenses/by/4.0/",
-            attribution="Figures recorded by community groups on Living Map.",
+            own_licence=Licence(CC_BY, CC_BY_URL),
+            own_attribution="Figures recorded by community groups on Living Map.",
         ),
     ]
 
@@ -275,6 +388,28 @@ def get_download(slug: str) -> Download | None:
     return next((d for d in downloads() if d.slug == slug), None)
 
 
+NOT_STATED = "Not stated"
+
+
+def release_label(release: str) -> str:
+    """A data set's release as people read it: an ISO date (2023-04-04) as "4 April 2023",
+    other wording ("September 2018", "mid-2024") as given, and nothing as "Not stated"."""
+    release = (release or "").strip()
+    if not release:
+        return NOT_STATED
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", release):
+        try:
+            day = date.fromisoformat(release)
+        except ValueError:
+            return release
+        return f"{day.day} {day:%B %Y}"
+    return release
+
+
 def datasets() -> list[Dataset]:
-    """Every published data set records came from, with its licence and attribution."""
-    return list(Dataset.objects.exclude(slug__startswith="bench-").order_by("name"))
+    """Every published data set records came from, with its licence and attribution (and
+    `release_label`, its release in words)."""
+    found = list(Dataset.objects.exclude(slug__startswith="bench-").order_by("name"))
+    for ds in found:
+        ds.release_label = release_label(ds.release)
+    return found

@@ -14,7 +14,12 @@ from .selectors import need_indicators, public_kinds
 
 
 class GapsForm(forms.Form):
-    need = forms.ChoiceField(label="Measure of need", required=False)
+    need = forms.ChoiceField(
+        label="Measure of need",
+        required=False,
+        help_text="The English Indices of Deprivation 2019, overall or one domain. Each is a "
+        "rank: 1 is the most deprived small area in England.",
+    )
     kind = forms.ChoiceField(label="Kind of asset", required=False)
     category = forms.ChoiceField(label="Or a category of asset", required=False)
 
@@ -22,7 +27,10 @@ class GapsForm(forms.Form):
         super().__init__(*args, **kwargs)
         from livingmap.assets.selectors import categories_in_use
 
-        self.fields["need"].choices = [(i.slug, i.name) for i in need_indicators()]
+        # Every measure is a rank (the hint says so): " (rank)" would only make them longer.
+        self.fields["need"].choices = [
+            (i.slug, i.name.removesuffix(" (rank)")) for i in need_indicators()
+        ]
         self.fields["kind"].choices = [("", "Any kind"), *public_kinds()]
         self.fields["category"].choices = [("", "Any category")] + [
             (c.slug, c.name) for c in categories_in_use() if c.slug != "skill"

@@ -19,7 +19,7 @@ from django.db.models import Sum
 
 from livingmap.areas.models import Area, AreaComponent, AreaLevel, Indicator, IndicatorValue
 from livingmap.areas.selectors import LSOA_COUNT_ENGLAND_2019
-from livingmap.assets.models import Asset, AssetKind, Category
+from livingmap.assets.models import Asset, AssetArea, AssetKind, Category
 from livingmap.core.geo import EARTH_RADIUS_M, haversine_many
 
 from .models import (
@@ -105,6 +105,8 @@ class Profile:
     sources: list[Indicator] = field(default_factory=list)
     total_assets: int = 0
     area_total_assets: int = 0
+    #: Public assets the whole area's figures leave out: no location, or located outside it.
+    area_assets_not_counted: int = 0
 
     @property
     def total_rate(self) -> float | None:
@@ -113,6 +115,12 @@ class Profile:
     @property
     def area_total_rate(self) -> float | None:
         return rate_per_1000(self.area_total_assets, self.area_population)
+
+
+def measure_name(stem: str, what: str) -> str:
+    """The one name a measure has in every CSV: e.g. ("imd", "average_rank") -> imd_average_rank,
+    ("imd", "share_in_decile_1"), ("association", "per_1000")."""
+    return f"{stem}_{what}".replace("-", "_")
 
 
 def _indicator(data: dict[str, Any], slug: str) -> dict[str, Any] | None:
@@ -268,6 +276,7 @@ def neighbourhood_profile(hood: Area) -> Profile:
         sources=_sources(source_ids),
         total_assets=sum(k.count for k in kinds),
         area_total_assets=sum(k.area_count for k in kinds),
+        area_assets_not_counted=area.get("assets_not_counted", 0),
     )
 
 
@@ -294,16 +303,18 @@ def profile_rows() -> list[dict[str, Any]]:
         }
         for ind in data.get("indicators", []):
             if ind["slug"].endswith("-rank"):
-                row[f"{ind['slug']}_average"] = round(ind["value"], 1)
+                row[measure_name(ind["slug"].removesuffix("-rank"), "average_rank")] = round(
+                    ind["value"], 1
+                )
             elif ind["slug"].endswith("-decile"):
-                row[f"{ind['slug'].removesuffix('-decile')}_share_in_decile_1"] = round(
+                row[measure_name(ind["slug"].removesuffix("-decile"), "share_in_decile_1")] = round(
                     ind["distribution"].get("1", 0.0), 4
                 )
         for kind, _label in public_kinds():
             count = data.get("kinds", {}).get(kind, 0)
             rate = rate_per_1000(count, population)
-            row[f"{kind}_assets"] = count
-            row[f"{kind}_per_1000"] = round(rate, 3) if rate is not None else None
+            row[measure_name(kind, "assets")] = count
+            row[measure_name(kind, "per_1000")] = round(rate, 3) if rate is not None else None
         rows.append(row)
     return rows
 
@@ -378,6 +389,7 @@ class Gaps:
     indicator: Indicator
     lsoas: list[GapRow]
     neighbourhoods: list[GapRow]
+    #: How many assets of the kind or category have a location (not how many distinct points).
     assets_located: int
 
     @property
@@ -390,13 +402,19 @@ def need_indicators() -> Any:
     return Indicator.objects.filter(rollup=Indicator.Rollup.RANK).order_by("order", "name")
 
 
-def _matching_points(q: GapsQuery) -> np.ndarray:
+def _matching_assets(q: GapsQuery) -> Any:
+    """The located public assets of the query's kind or category."""
     assets = Asset.objects.public().located()
     if q.kind:
         assets = assets.filter(kind=q.kind)
     if q.category:
         assets = assets.filter(categories__slug=q.category)
-    rows = list(assets.order_by().values_list("lon", "lat").distinct())
+    return assets
+
+
+def _matching_points(q: GapsQuery) -> np.ndarray:
+    """The distinct points of those assets (several assets may share a building's point)."""
+    rows = list(_matching_assets(q).order_by().values_list("lon", "lat").distinct())
     return np.asarray(rows, dtype=float).reshape(-1, 2)
 
 
@@ -513,7 +531,7 @@ def gaps(q: GapsQuery) -> Gaps:
     _flag(rows, with_distance=True)
     rows.sort(key=lambda r: (r.rank if r.rank is not None else math.inf, r.area.name))
     hood_rows = _neighbourhood_rows(q, indicator, distances, people)
-    return Gaps(q, indicator, rows, hood_rows, len(points))
+    return Gaps(q, indicator, rows, hood_rows, _matching_assets(q).count())
 
 
 def _flag(rows: list[GapRow], *, with_distance: bool) -> None:
@@ -768,14 +786,51 @@ def group_shares(asset: Asset, months: int = 12) -> list[ShareRow]:
     ]
 
 
+def asset_places(assets: list[Asset]) -> dict[int, str]:
+    """Where each asset is, in words, so that two groups of the same name can be told apart:
+    its ward(s) (or, outside the area's wards, its postcode) and its neighbourhood(s), e.g.
+    "Urmston ward, West neighbourhood"."""
+    wards: dict[int, list[str]] = defaultdict(list)
+    hoods: dict[int, list[str]] = defaultdict(list)
+    for asset_id, level, name in (
+        AssetArea.objects.filter(
+            asset_id__in=[a.id for a in assets],
+            area__level__in=[AreaLevel.WARD, AreaLevel.NEIGHBOURHOOD],
+        )
+        .order_by("area__name")
+        .values_list("asset_id", "area__level", "area__name")
+        .distinct()
+    ):
+        (wards if level == AreaLevel.WARD else hoods)[asset_id].append(name)
+    places = {}
+    for a in assets:
+        parts = []
+        if wards[a.id]:
+            names = wards[a.id]
+            parts.append(f"{' and '.join(names)} ward{'s' if len(names) > 1 else ''}")
+        elif a.postcode:
+            parts.append(a.postcode)
+        if hoods[a.id]:
+            names = hoods[a.id]
+            parts.append(f"{' and '.join(names)} neighbourhood{'s' if len(names) > 1 else ''}")
+        places[a.id] = ", ".join(parts)
+    return places
+
+
 def groups_with_participation() -> list[Asset]:
-    return list(
+    """The public groups with participation figures, by name, each with `place` (where it is, in
+    words: `asset_places`), so that groups of the same name can be told apart."""
+    groups = list(
         Asset.objects.public()
         .filter(activities__records__isnull=False)
         .distinct()
-        .only("id", "uuid", "name")
+        .only("id", "uuid", "name", "postcode")
         .order_by("name")
     )
+    places = asset_places(groups)
+    for group in groups:
+        group.place = places.get(group.id, "")
+    return groups
 
 
 @dataclass
@@ -821,9 +876,15 @@ def participation_trends() -> tuple[list[Trend], list[Trend], list[date], list[d
     by_category = [
         Trend(labels.get(k, k), r, b) for k, (r, b) in sorted(sums("activity__category").items())
     ]
+    activities = list(
+        Activity.objects.select_related("asset").only(
+            "id", "name", "asset__id", "asset__name", "asset__postcode"
+        )
+    )
+    places = asset_places(list({a.asset_id: a.asset for a in activities}.values()))
     names = {
-        a.id: f"{a.name} ({a.asset.name})"
-        for a in Activity.objects.select_related("asset").only("id", "name", "asset__name")
+        a.id: f"{a.name} ({', '.join(filter(None, [a.asset.name, places.get(a.asset_id)]))})"
+        for a in activities
     }
     by_activity = [Trend(names.get(k, str(k)), r, b) for k, (r, b) in sums("activity_id").items()]
     by_activity.sort(key=lambda t: (t.change is None, t.change or 0))

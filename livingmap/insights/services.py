@@ -330,6 +330,25 @@ def whole_area_indicators() -> list[IndicatorSummary]:
     return summaries
 
 
+def whole_area_lsoa_vintage() -> int | None:
+    """The boundary vintage of the LSOAs that make up the whole area: the newest that has
+    population figures (the LSOAs whose residents are the area's population), else the newest."""
+    lsoas = Area.objects.filter(level=AreaLevel.LSOA)
+    with_people = lsoas.filter(indicator_values__indicator__slug="population")
+    return with_people.aggregate(v=Max("vintage"))["v"] or lsoas.aggregate(v=Max("vintage"))["v"]
+
+
+def whole_area_assets() -> Any:
+    """The public assets located in the whole area: those whose location (or footprint) falls in
+    one of its LSOAs (`whole_area_lsoa_vintage`), each counted once. Assets with no location, or
+    located outside the area (a charity registered in the next city), are not counted, exactly as
+    no neighbourhood counts them."""
+    inside = AssetArea.objects.filter(
+        area__level=AreaLevel.LSOA, area__vintage=whole_area_lsoa_vintage()
+    ).values("asset_id")
+    return Asset.objects.public().filter(id__in=inside)
+
+
 def _rebuild_snapshots() -> int:
     """A snapshot per neighbourhood and one for the whole area (area = None)."""
     ProfileSnapshot.objects.all().delete()
@@ -358,9 +377,13 @@ def _rebuild_snapshots() -> int:
                 },
             )
         )
-    # The whole area: every public asset, every LSOA; and, by IMD decile, the people and the
-    # assets in the area's LSOAs of that decile (for "places of similar deprivation").
-    totals = dict(Asset.objects.public().order_by().values_list("kind").annotate(n=Count("id")))
+    # The whole area: the public assets located in it (the same rule as a neighbourhood's: an
+    # asset counts if its point or footprint lies inside), over the people of every LSOA; and,
+    # by IMD decile, the people and the assets in the area's LSOAs of that decile (for "places
+    # of similar deprivation").
+    located = whole_area_assets()
+    totals = dict(located.order_by().values_list("kind").annotate(n=Count("id")))
+    not_counted = Asset.objects.public().count() - sum(totals.values())
     decile_people: dict[str, float] = defaultdict(float)
     decile_kinds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for lsoa_id, d in deciles.items():
@@ -373,6 +396,7 @@ def _rebuild_snapshots() -> int:
             data={
                 "indicators": [summary_to_dict(s) for s in whole_area_indicators()],
                 "kinds": totals,
+                "assets_not_counted": not_counted,
                 "people_by_decile": dict(decile_people),
                 "kinds_by_decile": {d: dict(k) for d, k in decile_kinds.items()},
             },
@@ -400,7 +424,8 @@ def record_participation(
     splits: dict[Area, int] | None = None,
 ) -> ParticipationRecord:
     """Record (or correct) how many took part in an activity in a month, and optionally how many
-    of them live in each neighbourhood. Counts as a sign of life for the group."""
+    of them live in each neighbourhood. Counts as a sign of life for the group, unless the
+    activity is the demo's illustrative one (made-up figures verify nothing)."""
     from livingmap.accounts.services import record_sign_of_life
 
     if participants is None or participants < 0:
@@ -429,7 +454,9 @@ def record_participation(
                 for h, n in splits.items()
             ]
         )
-        record_sign_of_life(activity.asset, "participation")
+        # The demo's made-up figures say nothing about whether the group is still going.
+        if not activity.illustrative:
+            record_sign_of_life(activity.asset, "participation")
     return record
 
 

@@ -49,19 +49,36 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
 def profile_csv(request: HttpRequest, slug: str) -> HttpResponse:
     hood = _hood(slug)
     p = selectors.neighbourhood_profile(hood)
-    rows: list[list[Any]] = [
-        ["population", "", p.population, p.area_population, ""],
-        ["imd_average_rank", "", p.imd_rank, p.area_imd_rank, ""],
-        ["imd_share_in_decile_1", "", p.most_deprived_share, p.area_most_deprived_share, ""],
-    ]
+    name = selectors.measure_name
+    # The same measure names as the open data's profiles CSV; each measure once.
+    rows: list[list[Any]] = [["population", "people", p.population, p.area_population, ""]]
     for d in p.domains:
-        rows.append([f"{d.slug}_average_rank", "", d.rank, d.area_rank, d.peer_rank])
+        rows.append(
+            [
+                name(d.slug, "average_rank"),
+                "population-weighted average rank (1 = most deprived)",
+                d.rank,
+                d.area_rank,
+                d.peer_rank,
+            ]
+        )
+        rows.append(
+            [
+                name(d.slug, "share_in_decile_1"),
+                "share of residents in England's most deprived 10% of LSOAs",
+                d.most_deprived_share,
+                d.area_most_deprived_share,
+                "",
+            ]
+        )
     for k in p.kinds:
-        rows.append([f"{k.kind}_assets", "count", k.count, k.area_count, ""])
-        rows.append([f"{k.kind}_per_1000", "per 1,000 residents", k.rate, k.area_rate, k.peer_rate])
+        rows.append([name(k.kind, "assets"), "count", k.count, k.area_count, ""])
+        rows.append(
+            [name(k.kind, "per_1000"), "per 1,000 residents", k.rate, k.area_rate, k.peer_rate]
+        )
     header = ["measure", "unit", hood.name, "whole area", "similar neighbourhoods"]
     response = StreamingHttpResponse(downloads.csv_rows(header, rows), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="profile-{hood.slug}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="livingmap-profile-{hood.slug}.csv"'
     return response
 
 
@@ -105,12 +122,14 @@ def gaps(request: HttpRequest) -> HttpResponse:
 
 
 def _gaps_csv(result: selectors.Gaps) -> HttpResponse:
+    q = result.query
     header = [
         "level",
         "code",
         "name",
         "population",
-        f"{result.indicator.slug}",
+        # For a neighbourhood its population-weighted average rank; for an LSOA, its rank.
+        selectors.measure_name(result.indicator.slug.removesuffix("-rank"), "average_rank"),
         "national_decile",
         "assets",
         "assets_per_1000",
@@ -137,7 +156,8 @@ def _gaps_csv(result: selectors.Gaps) -> HttpResponse:
                 ]
 
     response = StreamingHttpResponse(downloads.csv_rows(header, rows()), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="gaps.csv"'
+    name = "-".join(filter(None, ["livingmap-gaps", q.need, q.kind, q.category]))
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 
 
@@ -170,6 +190,7 @@ def group_participation(request: HttpRequest, uuid: Any) -> HttpResponse:
         "insights/group_participation.html",
         {
             "asset": asset,
+            "place": selectors.asset_places([asset]).get(asset.id, ""),
             "shares": selectors.group_shares(asset),
             "can_record": can(request.user, "asset.record_participation", asset),
             "suppress_below": selectors.SUPPRESS_BELOW,
@@ -193,7 +214,9 @@ def group_participation_csv(request: HttpRequest, uuid: Any) -> HttpResponse:
     )
     header = ["month", "activity_category", "group_participants", "area_participants", "share"]
     response = StreamingHttpResponse(downloads.csv_rows(header, rows), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="participation-{asset.uuid}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="livingmap-participation-{asset.uuid}.csv"'
+    )
     return response
 
 

@@ -245,3 +245,55 @@ def test_the_demos_made_up_figures_say_so(client):
     assert "made up for the demo" in client.get("/participation/").content.decode()
     page = client.get(f"/participation/groups/{activity.asset.uuid}/").content.decode()
     assert "made up for the demo" in page
+
+
+def test_the_demos_made_up_figures_are_never_a_sign_of_life(client):
+    """Illustrative figures verify nothing: no asset's last-verified date moves, so none ranks
+    first for it or exports a made-up date; real records still count (see above)."""
+    before = dict(Asset.objects.values_list("id", "last_verified_at"))
+    written = load_insights_demo(months=2, groups_per_plan=2)
+    assert written > 0
+    groups = Asset.objects.filter(activities__illustrative=True).distinct()
+    assert groups.count() >= 10  # real organisations: 42nd Street, AFC Sale, libraries, …
+    assert dict(Asset.objects.values_list("id", "last_verified_at")) == before
+    body = b"".join(client.get("/open-data/assets-csv/").streaming_content).decode()
+    verified = {r["uuid"]: r["last_verified_at"] for r in csv.DictReader(io.StringIO(body))}
+    for group in groups:
+        assert verified[str(group.uuid)] == (
+            group.last_verified_at.isoformat() if group.last_verified_at else ""
+        )
+    # A group's admin recording a real figure is a sign of life.
+    group = groups.first()
+    real = add_activity(group, "Real coffee morning", ActivityCategory.SOCIAL)
+    record_participation(real, MONTH, 12)
+    group.refresh_from_db()
+    assert group.last_verified_at is not None and group.last_verified_at != before[group.id]
+
+
+def test_groups_of_the_same_name_can_be_told_apart(client):
+    """Two real Trafford sites are both called "Allotments": each is listed with its ward and
+    neighbourhood, on the list of groups and in the officers' trends."""
+    sites = list(
+        Asset.objects.public()
+        .filter(name="Allotments", categories__slug="allotment")
+        .order_by("id")[:2]
+    )
+    assert len(sites) == 2
+    for site in sites:
+        activity = add_activity(site, "Community growing day", ActivityCategory.GROWING)
+        record_participation(activity, MONTH, 11)
+    places = selectors.asset_places(sites)
+    assert places[sites[0].id] != places[sites[1].id]
+    for site in sites:
+        ward = Area.objects.get(level="ward", asset_links__asset=site)
+        assert ward.name in places[site.id]
+    listed = {g.id: g.place for g in selectors.groups_with_participation()}
+    assert listed[sites[0].id] == places[sites[0].id]
+    html = client.get("/participation/").content.decode()
+    for site in sites:
+        assert f"Allotments ({places[site.id]})".replace("&", "&amp;") in html
+    page = client.get(f"/participation/groups/{sites[0].uuid}/").content.decode()
+    assert places[sites[0].id].replace("&", "&amp;") in page
+    _, by_activity, _, _ = selectors.participation_trends()
+    labels = {t.label for t in by_activity}
+    assert len([label for label in labels if label.startswith("Community growing day")]) == 2

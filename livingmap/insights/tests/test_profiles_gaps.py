@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from django.db.models import Count
 
 from livingmap.areas.models import Area, AreaLevel, IndicatorValue
 from livingmap.areas.selectors import neighbourhood_indicators
@@ -43,16 +44,79 @@ def test_profile_population_is_the_lsoa_roll_up_and_area_total_is_the_lsoa_sum(c
     assert total == pytest.approx(lsoa_total, rel=0.01)
 
 
+def _trafford() -> Area:
+    """Trafford's local authority boundary: an independent check of "located in Trafford"."""
+    return Area.objects.get(level=AreaLevel.LOCAL_AUTHORITY, gss_code="E08000009")
+
+
 def test_rates_per_1000_are_counts_over_population(central):
     profile = selectors.neighbourhood_profile(central)
     public = Asset.objects.public().in_area(central)
+    in_trafford = Asset.objects.public().in_area(_trafford())
     for row in profile.kinds:
         expected = public.filter(kind=row.kind).count()
         assert row.count == expected
         assert row.rate == pytest.approx(expected * 1000 / profile.population)
-        area_count = Asset.objects.public().filter(kind=row.kind).count()
+        # The whole area counts the assets located in it, as a neighbourhood does.
+        area_count = in_trafford.filter(kind=row.kind).count()
+        assert row.area_count == area_count
         assert row.area_rate == pytest.approx(area_count * 1000 / profile.area_population)
     assert sum(r.count for r in profile.kinds) > 100
+
+
+def test_whole_area_counts_only_assets_located_in_it_like_the_neighbourhoods():
+    """Trafford's four localities tile it: the area's assets are the distinct assets in them,
+    and its rate per 1,000 is the population-weighted mean of theirs, so the localities cannot
+    all come out below "Trafford" (as they did when every public asset, located or not, and
+    charities registered in Manchester, counted for the area)."""
+    hoods = list(
+        Area.objects.neighbourhoods().filter(slug__in=["central", "north", "south", "west"])
+    )
+    assert len(hoods) == 4
+    profiles = [selectors.neighbourhood_profile(h) for h in hoods]
+    area_total = profiles[0].area_total_assets
+    public = Asset.objects.public()
+    # Many public assets have no location or lie outside Trafford: they are not counted.
+    assert public.count() - area_total == profiles[0].area_assets_not_counted > 500
+    assert area_total == public.in_area(_trafford()).count()
+    in_hoods = public.filter(area_links__area__in=hoods).distinct().count()
+    assert area_total == in_hoods
+    # Summing the localities counts an asset whose footprint lies in two of them twice.
+    summed = sum(p.total_assets for p in profiles)
+    in_two = (
+        public.filter(area_links__area__in=hoods)
+        .values("id")
+        .annotate(n=Count("area_links"))
+        .filter(n__gt=1)
+        .count()
+    )
+    assert summed - in_two == area_total
+    # The population-weighted mean of the neighbourhoods' rates is the area's rate.
+    people = sum(p.population for p in profiles)
+    mean_rate = sum(p.total_rate * p.population for p in profiles) / people
+    area_rate = profiles[0].area_total_rate
+    assert people == pytest.approx(profiles[0].area_population, rel=0.01)
+    assert mean_rate == pytest.approx(area_rate, rel=0.01)
+    assert min(p.total_rate for p in profiles) < area_rate < max(p.total_rate for p in profiles)
+    for i, kind in enumerate(profiles[0].kinds):
+        rates = [p.kinds[i].rate for p in profiles]
+        assert min(rates) <= kind.area_rate <= max(rates) or kind.area_count == 0
+
+
+def test_profile_page_csv_and_api_state_the_whole_area_method(client, central):
+    profile = selectors.neighbourhood_profile(central)
+    html = client.get(f"/neighbourhoods/{central.slug}/profile/").content.decode()
+    assert f"counts the {profile.area_total_assets:,} public assets located in Trafford" in html
+    assert f"The other {profile.area_assets_not_counted:,} public assets" in html
+    body = b"".join(client.get(f"/neighbourhoods/{central.slug}/profile.csv").streaming_content)
+    rows = {r[0]: r for r in csv.reader(io.StringIO(body.decode()))}
+    kind = AssetKind.ASSOCIATION
+    in_trafford = Asset.objects.public().in_area(_trafford()).filter(kind=kind).count()
+    assert int(rows[f"{kind}_assets"][3]) == in_trafford
+    api = client.get(f"/api/insights/profiles/{central.slug}").json()
+    row = next(a for a in api["assets"] if a["kind"] == kind)
+    assert row["area_count"] == in_trafford
+    assert api["area_assets_not_counted"] == profile.area_assets_not_counted
 
 
 def test_similar_neighbourhoods_are_the_nearest_by_average_imd_rank(central):
@@ -188,6 +252,19 @@ def test_gaps_highlights_high_need_low_asset_places():
         assert row.rate == pytest.approx(row.count * 1000 / row.population)
     # Neighbourhoods are listed too, most deprived first.
     assert {r.area.slug for r in result.neighbourhoods} >= {"central", "north", "south", "west"}
+
+
+def test_gaps_counts_located_assets_not_distinct_points(client):
+    """Several assets share a point (a building with many groups): the page counts assets."""
+    result = selectors.gaps(selectors.GapsQuery())
+    located = Asset.objects.public().located()
+    assert result.assets_located == located.count()
+    points = located.order_by().values_list("lon", "lat").distinct().count()
+    assert points < located.count()  # so counting points would be wrong
+    html = client.get("/gaps/").content.decode()
+    assert f"({located.count():,} with a location)" in html
+    libraries = selectors.gaps(selectors.GapsQuery(category="library"))
+    assert libraries.assets_located == located.filter(categories__slug="library").count()
 
 
 def test_gaps_page_marks_places_in_words_and_has_a_table_beside_the_map(client):

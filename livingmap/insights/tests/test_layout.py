@@ -1,0 +1,188 @@
+"""The insights pages' tables and selects at a phone's width (390 px) and a laptop's (1280 px),
+measured in headless Chromium.
+
+Each page is rendered by Django's test client and opened from a file with its stylesheets
+inlined (no live server is needed: layout depends only on the HTML and the CSS). Skipped with a
+reason without Chromium and ChromeDriver; failed instead when LIVINGMAP_REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.staticfiles import finders
+
+pytestmark = [pytest.mark.django_db, pytest.mark.browser]
+
+CHROMIUM = Path(os.environ.get("LIVINGMAP_CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER = Path(os.environ.get("LIVINGMAP_CHROMEDRIVER", "/usr/bin/chromedriver"))
+PHONE, LAPTOP = 390, 1280
+
+
+def _missing(reason: str) -> None:
+    """Skip, or fail when LIVINGMAP_REQUIRE_BROWSER=1 (CI must run the browser tests)."""
+    if os.environ.get("LIVINGMAP_REQUIRE_BROWSER", "") == "1":
+        pytest.fail(f"{reason} (LIVINGMAP_REQUIRE_BROWSER=1, so this cannot be skipped)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+        if not os.access(path, os.X_OK):
+            _missing(f"{path} is missing: apt-get install {package}")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    profile = tempfile.mkdtemp(prefix="livingmap-layout-")
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        # Nothing but files: the page is opened from disk, with its stylesheets inlined.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _inline(html: str) -> str:
+    """The page with each of its stylesheets inlined and its scripts left out."""
+
+    def sheet(match: re.Match[str]) -> str:
+        found = finders.find(match.group(1))
+        assert found, f"stylesheet {match.group(1)} not found"
+        css = Path(found).read_text(encoding="utf-8")
+        return f"<style>{css}</style>"
+
+    html = re.sub(r'<link rel="stylesheet" href="/static/([^"]+)">', sheet, html)
+    return re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S)
+
+
+def _open(driver: Any, client: Any, url: str, width: int, tmp_path: Path) -> None:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    page = tmp_path / f"page-{width}.html"
+    page.write_text(_inline(response.content.decode()), encoding="utf-8")
+    driver.set_window_size(width, 900)
+    driver.get(page.as_uri())
+    # The window's inner width is what the page lays out to.
+    assert abs(driver.execute_script("return window.innerWidth") - width) < 20
+
+
+MEASURE = """
+const vw = document.documentElement.clientWidth;
+const out = {vw: vw, pageWidth: document.documentElement.scrollWidth, captions: [], tables: []};
+for (const caption of document.querySelectorAll("main table caption")) {
+  const box = caption.getBoundingClientRect();
+  const hidden = caption.classList.contains("govuk-visually-hidden");
+  out.captions.push({text: caption.textContent.trim(), left: box.left, right: box.right,
+                     hidden: hidden});
+}
+for (const table of document.querySelectorAll("main table")) {
+  const wrap = table.parentElement;
+  const style = getComputedStyle(wrap);
+  out.tables.push({
+    caption: (table.caption || {}).textContent || "",
+    wide: table.getBoundingClientRect().right > vw,
+    scrolls: ["auto", "scroll"].includes(style.overflowX),
+    region: wrap.getAttribute("role") === "region" && !!wrap.getAttribute("aria-label"),
+    focusable: wrap.getAttribute("tabindex") === "0",
+  });
+}
+return out;
+"""
+
+
+def _check_tables(driver: Any, url: str) -> dict[str, Any]:
+    found = driver.execute_script(MEASURE)
+    vw = found["vw"]
+    assert found["pageWidth"] <= vw, f"{url}: the page itself scrolls sideways"
+    for caption in found["captions"]:
+        if caption["hidden"]:
+            continue
+        # The whole caption is on screen: it wraps to the width of the screen.
+        assert caption["left"] >= 0 and caption["right"] <= vw + 1, (url, caption)
+    for table in found["tables"]:
+        if table["wide"]:
+            # A table wider than the screen scrolls inside its own labelled, focusable region.
+            assert table["scrolls"] and table["region"] and table["focusable"], (url, table)
+    return found
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/gaps/",
+        "/gaps/?category=library",
+        "/neighbourhoods/central/profile/",
+        "/participation/",
+        "/open-data/",
+    ],
+)
+def test_tables_fit_a_phone(chromium, client, url, tmp_path):
+    _open(chromium, client, url, PHONE, tmp_path)
+    found = _check_tables(chromium, url)
+    assert found["captions"], f"{url} has no table captions"
+
+
+def test_gaps_flag_column_is_on_screen_on_a_phone(chromium, client, tmp_path):
+    """The flag is what the page is for: it is on screen without scrolling the table."""
+    from selenium.webdriver.common.by import By
+
+    _open(chromium, client, "/gaps/", PHONE, tmp_path)
+    headers = chromium.find_elements(By.CSS_SELECTOR, "main table thead th")
+    flags = [h for h in headers if h.text == "Flag"]
+    assert len(flags) == 2  # neighbourhoods and small areas
+    for flag in flags:
+        assert flag.rect["x"] + flag.rect["width"] <= PHONE
+
+
+TEXT_WIDTH = """
+const select = arguments[0];
+const style = getComputedStyle(select);
+const ctx = document.createElement("canvas").getContext("2d");
+ctx.font = style.fontSize + " " + style.fontFamily;
+const widths = Array.from(select.options, (o) => ctx.measureText(o.text).width);
+return {box: select.clientWidth, selected: widths[select.selectedIndex],
+        longest: Math.max(...widths)};
+"""
+#: Room a select needs beside its text: its padding and the arrow.
+SELECT_CHROME = 40
+
+
+@pytest.mark.parametrize("width", [LAPTOP, PHONE])
+def test_gaps_selects_show_their_text(chromium, client, tmp_path, width):
+    """At 1280 px every option fits its select (the measure select was cut off: "Index of
+    Multiple Deprivation (ra"); on a phone the chosen one does, and each select is as wide as
+    the screen."""
+    from selenium.webdriver.common.by import By
+
+    _open(chromium, client, "/gaps/", width, tmp_path)
+    for name in ("need", "kind", "category"):
+        select = chromium.find_element(By.NAME, name)
+        m = chromium.execute_script(TEXT_WIDTH, select)
+        assert select.rect["x"] + select.rect["width"] <= width
+        shown = m["longest"] if width == LAPTOP else m["selected"]
+        assert shown + SELECT_CHROME <= m["box"], (width, name, m)
+        if width == PHONE:  # as wide as the screen allows, for the longer options
+            assert select.rect["width"] >= PHONE - 40
