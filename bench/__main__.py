@@ -142,6 +142,15 @@ def run_import(a: argparse.Namespace, results: dict[str, Any]) -> None:
         f"  import {r['rate']:,.0f} rows/s; floor {r['floor_rate']:,.0f} rows/s "
         f"(ratio {r['rate'] / r['floor_rate']:.2f})"
     )
+    console.rule(f"CSV import into the national database: {a.rows:,} rows (information)")
+    step("build-national", a)
+    load = os.getloadavg()
+    national = _stamp(a, step("import-national", a, csv=csv_path), load)
+    national.update(rows=national["read"], rate=national["read"] / national["import_s"])
+    results["raw"]["import_national"] = national
+    summary, detail = report.import_national_section(national)
+    results["summary"]["import_national"], results["details"]["import_national"] = summary, detail
+    console.print(f"  into {a.assets:,} assets: {national['rate']:,.0f} rows/s")
     if not a.postgres:
         return
     console.rule(f"CSV import into PostgreSQL: {a.rows:,} rows (information)")

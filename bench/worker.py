@@ -175,6 +175,22 @@ def import_csv(a: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def import_national(a: argparse.Namespace) -> dict[str, Any]:
+    """The same CSV into a copy of the national database: every row is checked against the
+    million assets already there (the de-duplication of a second data set at national scale)."""
+    from . import import_bench
+
+    db = import_bench.fresh_copy(env.national_db(a.assets, a.polygons), "import-national.sqlite3")
+    env.use_database(env.sqlite_url(db))
+    with console.status(f"  importing {a.rows:,} rows into {a.assets:,} assets"):
+        result = import_bench.run_import(Path(a.csv), measure_reading=False)
+    from django.db import connection
+
+    connection.close()
+    _remove_sqlite(db)
+    return result
+
+
 def import_floor(a: argparse.Namespace) -> dict[str, Any]:
     from . import import_bench
 
@@ -270,6 +286,7 @@ STEPS = {
     "make-csv": make_csv,
     "import": import_csv,
     "import-floor": import_floor,
+    "import-national": import_national,
     "import-postgres": import_postgres,
     "weight": weight,
 }
