@@ -8,16 +8,48 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.validators import ProhibitNullCharactersValidator
+from django.http import HttpRequest
 
 from livingmap.areas.selectors import PostcodeNotFound, point_for_postcode
 from livingmap.assets.models import AssetKind, Category
-from livingmap.core.text import PostcodeError
+from livingmap.core.text import PostcodeError, normalise_postcode
+
+from .selectors import account_for_email
 
 User = get_user_model()
 
 
+#: Django's own wording, replaced by GOV.UK-style messages that name the field.
+_DJANGO_REQUIRED = str(forms.Field.default_error_messages["required"])
+
+
 class ErrorListMixin:
-    """Adds the (field id, message) list the GOV.UK error summary shows."""
+    """Adds the (field id, message) list the GOV.UK error summary shows, and GOV.UK-style
+    messages that name the field ("Enter your name", not "This field is required.").
+
+    `govuk_errors` gives a form's own messages by field and code; otherwise a required field
+    says "Enter <its label>", an over-long one "<Label> must be N characters or fewer"."""
+
+    govuk_errors: dict[str, dict[str, str]] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            label = str(field.label or name.replace("_", " ").capitalize()).replace("%", "%%")
+            messages = field.error_messages
+            if str(messages.get("required")) == _DJANGO_REQUIRED:
+                messages["required"] = f"Enter {label[:1].lower()}{label[1:]}"
+            if getattr(field, "max_length", None):
+                messages["max_length"] = f"{label} must be {field.max_length:,} characters or fewer"
+            if isinstance(field, forms.EmailField):
+                messages["invalid"] = (
+                    "Enter an email address in the correct format, like name@example.com"
+                )
+            elif isinstance(field, forms.URLField):
+                messages["invalid"] = (
+                    "Enter a web address in the correct format, like https://www.example.org"
+                )
+            messages.update(self.govuk_errors.get(name, {}))
 
     @property
     def error_list(self) -> list[tuple[str, str]]:
@@ -36,11 +68,30 @@ class GovForm(ErrorListMixin, forms.Form):
 
 
 class GovPasswordResetForm(ErrorListMixin, PasswordResetForm):
-    pass
+    """Django's password reset (by email, matched case-insensitively; never says whether an
+    address has an account). An account whose email address was never confirmed cannot use a
+    reset link, so it is sent a new confirmation link instead."""
+
+    govuk_errors = {"email": {"required": "Enter your email address"}}
+
+    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        super().save(*args, request=request, **kwargs)
+        if request is not None:
+            from .services import resend_confirmation
+
+            resend_confirmation(email=self.cleaned_data["email"], base_url=_base_url(request))
 
 
 class GovSetPasswordForm(ErrorListMixin, SetPasswordForm):
-    pass
+    govuk_errors = {
+        "new_password1": {"required": "Enter a new password"},
+        "new_password2": {"required": "Confirm your new password"},
+    }
+
+
+def _base_url(request: HttpRequest) -> str:
+    """'https://map.example.org': where links in emails point."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 class SignUpForm(GovForm):
@@ -50,14 +101,16 @@ class SignUpForm(GovForm):
     password2 = forms.CharField(
         label="Confirm password", widget=forms.PasswordInput, max_length=128
     )
+    govuk_errors = {
+        "email": {"required": "Enter your email address"},
+        "password1": {"required": "Enter a password"},
+        "password2": {"required": "Confirm your password"},
+    }
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(username__iexact=email).exists():
-            raise forms.ValidationError(
-                "There is already an account with this email address. Sign in, or reset your password."
-            )
-        return email
+        # Whether the address already has an account is not said here (that would tell anyone
+        # who has an account): services.sign_up emails the address either way.
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -73,23 +126,34 @@ class SignUpForm(GovForm):
         return data
 
 
-class LoginForm(AuthenticationForm):
-    """Sign in with an email address; an account whose email is not confirmed is told so."""
+class ResendConfirmationForm(GovForm):
+    email = forms.EmailField(label="Email address", max_length=254)
+    govuk_errors = {"email": {"required": "Enter your email address"}}
+
+
+class LoginForm(ErrorListMixin, AuthenticationForm):
+    """Sign in with an email address, matched case-insensitively (an account made with
+    `createsuperuser --username QA2@Example.org` signs in as qa2@example.org too); an account
+    whose email is not confirmed is told so."""
 
     username = forms.CharField(label="Email address", max_length=254)
     error_messages = {
         "invalid_login": "Enter a correct email address and password.",
         "inactive": "Confirm your email address first: follow the link we sent you.",
     }
+    govuk_errors = {
+        "username": {"required": "Enter your email address"},
+        "password": {"required": "Enter your password"},
+    }
 
     def clean(self) -> dict[str, Any]:
-        username = (self.cleaned_data.get("username") or "").strip().lower()
-        self.cleaned_data["username"] = username
+        typed = (self.cleaned_data.get("username") or "").strip()
+        user = account_for_email(typed) if typed else None
+        # Django's backend matches the username exactly: hand it the account's own spelling.
+        self.cleaned_data["username"] = user.get_username() if user else typed.lower()
         password = self.cleaned_data.get("password")
-        if username and password:
-            user = User.objects.filter(username__iexact=username).first()
-            if user is not None and not user.is_active and user.check_password(password):
-                raise forms.ValidationError(self.error_messages["inactive"], code="inactive")
+        if user is not None and password and not user.is_active and user.check_password(password):
+            raise forms.ValidationError(self.error_messages["inactive"], code="inactive")
         return super().clean()
 
     @property
@@ -100,7 +164,14 @@ class LoginForm(AuthenticationForm):
 
 
 def _category_choices() -> list[tuple[str, str]]:
-    return list(Category.objects.order_by("name").values_list("slug", "name"))
+    """Categories of public assets (never the private gifts-and-skills ones)."""
+    return list(
+        Category.objects.exclude(kind=AssetKind.GIFTS).order_by("name").values_list("slug", "name")
+    )
+
+
+def _postcode_key(text: str) -> str:
+    return "".join((text or "").split()).upper()
 
 
 class AssetForm(GovForm):
@@ -120,8 +191,16 @@ class AssetForm(GovForm):
     opening_hours = forms.CharField(widget=forms.Textarea, required=False, max_length=2000)
     accessibility = forms.CharField(widget=forms.Textarea, required=False, max_length=2000)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    govuk_errors = {
+        "name": {"required": "Enter the name"},
+        "kind": {"required": "Choose what kind of asset it is"},
+    }
+
+    def __init__(self, *args: Any, current_postcode: str = "", **kwargs: Any) -> None:
+        """`current_postcode`: the asset's postcode now, accepted unchanged even where it is
+        not in the postcode table (many charities in the demo are registered outside it)."""
         super().__init__(*args, **kwargs)
+        self.current_postcode = current_postcode or ""
         self.fields["categories"].choices = _category_choices()
         for field in self.fields.values():
             field.validators.append(ProhibitNullCharactersValidator())
@@ -130,14 +209,14 @@ class AssetForm(GovForm):
         text = self.cleaned_data.get("postcode", "").strip()
         if not text:
             return ""
+        if self.current_postcode and _postcode_key(text) == _postcode_key(self.current_postcode):
+            return self.current_postcode
         try:
             point_for_postcode(text)
         except PostcodeError as exc:
-            raise forms.ValidationError(f"Enter a real postcode, like M32 0TH. {exc}") from exc
+            raise forms.ValidationError("Enter a real postcode, like M32 0TH") from exc
         except PostcodeNotFound as exc:
             raise forms.ValidationError(str(exc)) from exc
-        from livingmap.core.text import normalise_postcode
-
         return normalise_postcode(text)
 
     def values(self) -> dict[str, Any]:
@@ -160,16 +239,14 @@ class AssetForm(GovForm):
 
 class EditAssetForm(AssetForm):
     version = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    reason = forms.CharField(
-        label="What changed and why (optional)", max_length=500, required=False
-    )
+    reason = forms.CharField(label="What changed and why", max_length=500, required=False)
 
 
 class SuggestForm(AssetForm):
     """A suggestion: someone not signed in leaves an email address for the reply."""
 
     note = forms.CharField(
-        label="Anything else we should know (optional)",
+        label="Anything else we should know",
         widget=forms.Textarea,
         required=False,
         max_length=2000,
@@ -201,7 +278,7 @@ class SuggestForm(AssetForm):
 class ClaimForm(GovForm):
     role = forms.CharField(label="Your role in the group", max_length=200)
     message = forms.CharField(
-        label="How can we check you run it? (optional)",
+        label="How can we check you run it?",
         widget=forms.Textarea,
         required=False,
         max_length=2000,
@@ -212,10 +289,17 @@ class ReasonForm(GovForm):
     reason = forms.CharField(
         label="Reason (sent to the person)", widget=forms.Textarea, max_length=2000
     )
+    govuk_errors = {"reason": {"required": "Enter the reason"}}
 
 
 class MergeForm(GovForm):
     target = forms.UUIDField(label="The existing asset to merge into")
+    govuk_errors = {
+        "target": {
+            "required": "Choose one of the existing assets listed.",
+            "invalid": "Choose one of the existing assets listed.",
+        }
+    }
 
 
 class TokenForm(GovForm):
@@ -225,6 +309,9 @@ class TokenForm(GovForm):
         max_length=12,
         error_messages={"invalid": "Enter the 6-digit code from your authenticator app."},
     )
+    govuk_errors = {
+        "otp_token": {"required": "Enter the 6-digit code from your authenticator app."}
+    }
 
 
 class PersonalAssetForm(GovForm):
@@ -246,6 +333,7 @@ class EraseForm(GovForm):
     password = forms.CharField(
         label="Your password, to confirm", widget=forms.PasswordInput, max_length=128
     )
+    govuk_errors = {"password": {"required": "Enter your password"}}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

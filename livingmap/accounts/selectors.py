@@ -68,23 +68,44 @@ class FreshnessRow:
         return self.fresh + self.due + self.stale
 
 
-def freshness(now: datetime | None = None) -> list[FreshnessRow]:
-    """Public assets by neighbourhood and kind: fresh, due for review, stale (one query)."""
-    from livingmap.areas.models import AreaLevel
-    from livingmap.assets.models import Asset, AssetKind
+#: The row of assets in no current neighbourhood (unlocated, or outside every neighbourhood).
+NO_NEIGHBOURHOOD = "Not in any neighbourhood"
 
+
+def _freshness_counts(now: datetime | None = None) -> dict[str, Count]:
     due, stale = review_cutoff(now), stale_cutoff(now)
     never_or_old = Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=stale)
+    return {
+        "fresh": Count("pk", filter=Q(last_verified_at__gte=due), distinct=True),
+        "due": Count(
+            "pk", filter=Q(last_verified_at__lt=due, last_verified_at__gte=stale), distinct=True
+        ),
+        "stale": Count("pk", filter=never_or_old, distinct=True),
+    }
+
+
+def freshness(now: datetime | None = None) -> list[FreshnessRow]:
+    """Public assets by neighbourhood and kind: fresh, due for review, stale; then, by kind,
+    those in no neighbourhood (row `NO_NEIGHBOURHOOD`), so every public asset is in a row. An
+    asset in two overlapping neighbourhoods is in both of their rows. Two queries."""
+    from livingmap.areas.models import AreaLevel
+    from livingmap.assets.models import Asset, AssetArea, AssetKind
+
+    counts = _freshness_counts(now)
+    in_neighbourhood = Q(area__level=AreaLevel.NEIGHBOURHOOD, area__is_current=True)
     rows = (
         Asset.objects.public()
         .filter(area_links__area__level=AreaLevel.NEIGHBOURHOOD, area_links__area__is_current=True)
         .values("area_links__area__name", "kind")
-        .annotate(
-            fresh=Count("pk", filter=Q(last_verified_at__gte=due)),
-            due=Count("pk", filter=Q(last_verified_at__lt=due, last_verified_at__gte=stale)),
-            stale=Count("pk", filter=never_or_old),
-        )
+        .annotate(**counts)
         .order_by("area_links__area__name", "kind")
+    )
+    outside = (
+        Asset.objects.public()
+        .exclude(Exists(AssetArea.objects.filter(in_neighbourhood, asset=OuterRef("pk"))))
+        .values("kind")
+        .annotate(**counts)
+        .order_by("kind")
     )
     labels = dict(AssetKind.choices)
     return [
@@ -96,7 +117,20 @@ def freshness(now: datetime | None = None) -> list[FreshnessRow]:
             r["stale"],
         )
         for r in rows
+    ] + [
+        FreshnessRow(
+            NO_NEIGHBOURHOOD, labels.get(r["kind"], r["kind"]), r["fresh"], r["due"], r["stale"]
+        )
+        for r in outside
     ]
+
+
+def freshness_totals(now: datetime | None = None) -> FreshnessRow:
+    """Every public asset counted once: fresh, due for review, stale."""
+    from livingmap.assets.models import Asset
+
+    totals = Asset.objects.public().aggregate(**_freshness_counts(now))
+    return FreshnessRow("All", "All kinds", totals["fresh"], totals["due"], totals["stale"])
 
 
 def moderation_queue(user: Any) -> QuerySet[Suggestion]:
@@ -159,3 +193,28 @@ def assets_run_by(user: Any) -> QuerySet:
     from livingmap.assets.models import Asset
 
     return Asset.objects.filter(admins__user=user).order_by("name")
+
+
+def account_for_email(email: str) -> Any | None:
+    """The account an email address signs in to, matched case-insensitively: on its username
+    (sign-up makes the address the username) or, failing that, its email. An exact match wins
+    over one differing only in case."""
+    from django.contrib.auth import get_user_model
+
+    email = (email or "").strip()
+    if not email:
+        return None
+    User = get_user_model()
+    found = list(User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email))[:10])
+    if not found:
+        return None
+    wanted = email.lower()
+    return min(
+        found,
+        key=lambda u: (
+            u.get_username() != email,
+            u.get_username().lower() != wanted,
+            (u.email or "").lower() != wanted,
+            u.pk,
+        ),
+    )

@@ -8,12 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.dateparse import parse_datetime
 
 from .models import (
@@ -27,6 +30,8 @@ from .models import (
     Status,
     Suggestion,
 )
+from .selectors import account_for_email
+from .signals import personal_data_erase, personal_data_export
 
 #: The public fields people edit and suggest changes to (categories as a list of slugs).
 EDITABLE_FIELDS = (
@@ -58,6 +63,102 @@ FIELD_LABELS = {
     "lat": "Latitude",
 }
 VERIFY_SALT = "livingmap.accounts.still-correct"
+VERIFY_EMAIL_SALT = "livingmap.accounts.verify-email"
+#: How long a link to confirm an email address works.
+CONFIRM_EMAIL_DAYS = 3
+
+
+# -- signing up and confirming an email address ----------------------------------------------
+
+
+def is_unconfirmed(user: Any) -> bool:
+    """Signed up but never confirmed the email address (not an account an administrator
+    turned off, which has signed in before and must not be switched back on by a link)."""
+    return not user.is_active and user.last_login is None
+
+
+def _password_mark(user: Any) -> str:
+    return salted_hmac(VERIFY_EMAIL_SALT, user.password or "").hexdigest()[:16]
+
+
+def confirmation_token(user: Any) -> str:
+    """The signed token of a link to confirm a person's email address. It names the password
+    chosen at sign-up, so signing up again (a new password) makes older links stop working."""
+    return signing.dumps([user.pk, _password_mark(user)], salt=VERIFY_EMAIL_SALT)
+
+
+def user_from_confirmation_token(token: str) -> Any:
+    """The account a confirmation link is for; signing.BadSignature if it is forged, too old,
+    or no longer the latest; the user model's DoesNotExist if the account is gone."""
+    pk, mark = signing.loads(token, salt=VERIFY_EMAIL_SALT, max_age=CONFIRM_EMAIL_DAYS * 86400)
+    user = get_user_model().objects.get(pk=pk)
+    if not constant_time_compare(str(mark), _password_mark(user)):
+        raise signing.BadSignature("This link is no longer the latest one.")
+    return user
+
+
+def send_confirmation_link(*, user: Any, base_url: str) -> None:
+    link = base_url + reverse("account_verify", args=[confirmation_token(user)])
+    _mail(
+        "Confirm your email address for Living Map",
+        "Follow this link to confirm your email address and start using your account:\n\n"
+        f"{link}\n\nThe link works for {CONFIRM_EMAIL_DAYS} days. If you have forgotten your "
+        "password, confirm your address first, then reset your password.\n\n"
+        "If you did not sign up, ignore this email.",
+        [user.email],
+    )
+
+
+@transaction.atomic
+def sign_up(*, name: str, email: str, password: str, base_url: str) -> None:
+    """A new account, inactive until its email address is confirmed. What happens is never
+    shown on the page (that would tell anyone which addresses have accounts); the address is
+    emailed whatever it is:
+
+    - a new address gets a link to confirm it;
+    - an address that signed up but never confirmed gets a new link, and the name and password
+      given now replace the old ones (only the address's owner can confirm, so the latest
+      sign-up wins; links sent before stop working);
+    - an address with an account is told so, with links to sign in and to reset the password.
+    """
+    email = email.strip().lower()
+    user = account_for_email(email)
+    if user is None:
+        user = get_user_model().objects.create_user(
+            username=email, email=email, password=password, first_name=name, is_active=False
+        )
+        send_confirmation_link(user=user, base_url=base_url)
+    elif is_unconfirmed(user):
+        user.first_name = name
+        user.set_password(password)
+        user.save(update_fields=["first_name", "password"])
+        send_confirmation_link(user=user, base_url=base_url)
+    elif user.is_active:
+        _mail(
+            "You already have a Living Map account",
+            "Someone, probably you, tried to create a Living Map account with this email "
+            "address. It already has an account.\n\n"
+            f"Sign in: {base_url}{reverse('account_login')}\n\n"
+            f"If you have forgotten your password, reset it: "
+            f"{base_url}{reverse('password_reset')}\n\n"
+            "If it was not you, you can ignore this email.",
+            [user.email or email],
+        )
+
+
+def resend_confirmation(*, email: str, base_url: str) -> None:
+    """Send a new confirmation link if `email` has an account waiting for confirmation;
+    otherwise do nothing (and the page says the same either way)."""
+    user = account_for_email(email)
+    if user is not None and is_unconfirmed(user):
+        send_confirmation_link(user=user, base_url=base_url)
+
+
+@transaction.atomic
+def confirm_email(*, user: Any) -> None:
+    if is_unconfirmed(user):
+        user.is_active = True
+        user.save(update_fields=["is_active"])
 
 
 def record_sign_of_life(asset: object, kind: str, when: datetime | None = None) -> None:
@@ -90,12 +191,20 @@ def snapshot(asset: Any) -> dict[str, Any]:
     return values
 
 
+def _same(old: Any, new: Any) -> bool:
+    """Do two stored values say the same? Blanks are alike; lists (categories) are sets."""
+    if isinstance(old, list | tuple) or isinstance(new, list | tuple):
+        return sorted(str(v) for v in old or []) == sorted(str(v) for v in new or [])
+    return (old or "") == (new or "")
+
+
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
-    """{field: [old, new]} for each field of `new` whose value differs from `old`."""
+    """{field: [old, new]} for each field of `new` whose value differs from `old` (the order
+    of categories is not a difference)."""
     return {
         f: [old.get(f, ""), value]
         for f, value in new.items()
-        if f in FIELD_LABELS and (old.get(f) or "") != (value or "")
+        if f in FIELD_LABELS and not _same(old.get(f), value)
     }
 
 
@@ -113,18 +222,35 @@ class EditConflict(Exception):
         self.changes = changes
 
 
+def _postcode_key(text: Any) -> str:
+    return "".join(str(text or "").split()).upper()
+
+
 def _apply(asset: Any, values: dict[str, Any]) -> list[Any] | None:
-    """Set the asset's fields from `values`; returns the categories to set (or None)."""
+    """Set the asset's fields from `values`; returns the categories to set (or None).
+
+    The point moves only when asked to: `values` gives the point itself ("lon" and "lat", as
+    a revert does), or a different postcode, which moves it to that postcode's centre — unless
+    the asset had a point and no postcode (a point from a map or a survey is more exact than a
+    postcode's centre). An unchanged postcode never moves it."""
     from livingmap.areas.selectors import point_for_postcode
     from livingmap.assets.models import Category
 
+    old_postcode = asset.postcode if asset.pk else ""
+    had_point_only = asset.is_located and not old_postcode
     categories = None
     for field, value in values.items():
         if field == "categories":
-            categories = list(Category.objects.filter(slug__in=value or []))
+            categories = list(Category.objects.filter(slug__in=value or []).order_by("slug"))
         elif field in EDITABLE_FIELDS:
             setattr(asset, field, value if value is not None else "")
-    if values.get("postcode"):
+    if "lon" in values and "lat" in values:
+        asset.lon, asset.lat = values["lon"], values["lat"]
+    elif (
+        values.get("postcode")
+        and _postcode_key(values["postcode"]) != _postcode_key(old_postcode)
+        and not had_point_only
+    ):
         asset.lon, asset.lat = point_for_postcode(values["postcode"])
     return categories
 
@@ -132,19 +258,24 @@ def _apply(asset: Any, values: dict[str, Any]) -> list[Any] | None:
 def _save(
     asset: Any, values: dict[str, Any], user: Any, kind: str, reason: str = ""
 ) -> AssetChange | None:
+    """Apply `values` and record what changed. An edit that changes nothing saves nothing and
+    records nothing (returns None)."""
     from livingmap.assets.services import save_asset
 
     before = snapshot(asset) if asset.pk else {}
     before_point = (asset.lon, asset.lat)
     categories = _apply(asset, values)
-    save_asset(asset, categories=categories)
-    after = snapshot(asset)
+    after = {f: getattr(asset, f) for f in EDITABLE_FIELDS if f != "categories"}
+    after["categories"] = (
+        [c.slug for c in categories] if categories is not None else before.get("categories", [])
+    )
     changes = diff(before, after)
     if (asset.lon, asset.lat) != before_point:
         changes["lon"] = [before_point[0], asset.lon]
         changes["lat"] = [before_point[1], asset.lat]
     if not changes and kind == ChangeKind.EDITED:
         return None
+    save_asset(asset, categories=categories)
     return AssetChange.objects.create(
         asset=asset, user=_real(user), kind=kind, changes=changes, reason=reason
     )
@@ -201,7 +332,11 @@ def revert_change(*, change: AssetChange, user: Any) -> AssetChange | None:
     from livingmap.assets.models import Asset
 
     asset = Asset.objects.select_for_update().get(pk=change.asset_id)
-    old = {f: pair[0] for f, pair in change.changes.items() if f in EDITABLE_FIELDS}
+    old = {
+        f: pair[0]
+        for f, pair in change.changes.items()
+        if f in EDITABLE_FIELDS or f in ("lon", "lat")
+    }
     return _save(asset, old, user, ChangeKind.REVERTED, reason=f"Reverted change {change.pk}")
 
 
@@ -259,18 +394,29 @@ def submit_suggestion(
     email: str = "",
     note: str = "",
 ) -> Suggestion:
-    """A proposed change (only the fields that differ are kept) or a proposed new asset."""
+    """A proposed change (only the fields that differ are kept) or a proposed new asset.
+
+    The same suggestion sent again by the same person (a second click, a refresh) while the
+    first is still waiting is not stored twice: the waiting one is returned."""
     original = snapshot(asset) if asset is not None else {}
     if asset is not None:
         proposed = {f: pair[1] for f, pair in diff(original, proposed).items()}
         original = {f: original.get(f) for f in proposed}
+    if isinstance(proposed.get("categories"), list):
+        proposed = {**proposed, "categories": sorted(proposed["categories"])}
+    user, email = _real(user), ("" if _real(user) else email)
+    if proposed:
+        waiting = Suggestion.objects.select_for_update().filter(
+            status=Status.PENDING, asset=asset, note=note
+        )
+        waiting = (
+            waiting.filter(user=user) if user else waiting.filter(user=None, email__iexact=email)
+        )
+        for earlier in waiting:
+            if earlier.proposed == proposed:
+                return earlier
     return Suggestion.objects.create(
-        asset=asset,
-        proposed=proposed,
-        original=original,
-        note=note,
-        user=_real(user),
-        email="" if _real(user) else email,
+        asset=asset, proposed=proposed, original=original, note=note, user=user, email=email
     )
 
 
@@ -469,7 +615,7 @@ def export_my_data(user: Any) -> dict[str, Any]:
         return value.isoformat() if value else None
 
     records = PersonalAsset.objects.filter(person=user).select_related("asset")
-    return {
+    data: dict[str, Any] = {
         "account": {
             "username": user.get_username(),
             "email": user.email,
@@ -507,6 +653,9 @@ def export_my_data(user: Any) -> dict[str, Any]:
             for a in AccessLog.objects.filter(person=user)
         ],
     }
+    for _receiver, sections in personal_data_export.send(sender=export_my_data, user=user):
+        data.update(sections or {})
+    return data
 
 
 def _email_q(user: Any) -> Q:
@@ -515,9 +664,11 @@ def _email_q(user: Any) -> Q:
 
 @transaction.atomic
 def erase_my_data(user: Any) -> None:
-    """Delete a person's account and personal records; keep the map's history, anonymised."""
+    """Delete a person's account and personal records; keep the map's history, anonymised.
+    Other apps erase or anonymise their part through `signals.personal_data_erase`."""
     from livingmap.assets.models import Asset
 
+    personal_data_erase.send(sender=erase_my_data, user=user)
     Asset.objects.filter(personal__person=user).delete()
     Suggestion.objects.filter(Q(user=user) | _email_q(user)).update(email="", user=None, note="")
     AssetChange.objects.filter(user=user).update(user=None)

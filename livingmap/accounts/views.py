@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from django.conf import settings
@@ -12,11 +13,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -36,6 +36,7 @@ from .forms import (
     MergeForm,
     PersonalAssetForm,
     ReasonForm,
+    ResendConfirmationForm,
     SignUpForm,
     SuggestForm,
     TokenForm,
@@ -54,7 +55,6 @@ from .permissions import can
 from .roles import needs_two_factor
 
 User = get_user_model()
-VERIFY_EMAIL_SALT = "livingmap.accounts.verify-email"
 
 
 def _public_asset(uuid: Any) -> Asset:
@@ -75,6 +75,10 @@ def _invalid(request: HttpRequest, template: str, context: dict[str, Any]) -> Ht
 # -- sign up, verify, sign in ----------------------------------------------------------------
 
 
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -83,23 +87,12 @@ def signup(request: HttpRequest) -> HttpResponse:
         form = SignUpForm(request.POST)
         if not form.is_valid():
             return _invalid(request, "accounts/signup.html", {"form": form})
-        email = form.cleaned_data["email"]
-        with transaction.atomic():
-            user = User.objects.create_user(
-                username=email,
-                email=email,
-                password=form.cleaned_data["password1"],
-                first_name=form.cleaned_data["name"],
-                is_active=False,
-            )
-        token = signing.dumps(user.pk, salt=VERIFY_EMAIL_SALT)
-        link = request.build_absolute_uri(reverse("account_verify", args=[token]))
-        send_mail(
-            "Confirm your email address for Living Map",
-            f"Follow this link to confirm your email address and start using your account:\n\n{link}\n\n"
-            "The link works for 3 days. If you did not sign up, ignore this email.",
-            None,
-            [email],
+        # The same page follows whether or not the address has an account (the email says).
+        services.sign_up(
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            base_url=_base_url(request),
         )
         return redirect("account_signup_done")
     return render(request, "accounts/signup.html", {"form": SignUpForm()})
@@ -110,16 +103,34 @@ def signup_done(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+def resend_confirmation(request: HttpRequest) -> HttpResponse:
+    """Send the link to confirm an email address again. The answer is the same whatever the
+    address, so nobody can use it to find out who has an account."""
+    form = ResendConfirmationForm(request.POST or None)
+    if request.method == "POST":
+        if rate_limited(request, "signup"):
+            return too_many(request, "requests for a link")
+        if not form.is_valid():
+            return _invalid(request, "accounts/resend_confirmation.html", {"form": form})
+        services.resend_confirmation(email=form.cleaned_data["email"], base_url=_base_url(request))
+        return redirect("account_resend_confirmation_done")
+    return render(request, "accounts/resend_confirmation.html", {"form": form})
+
+
+def resend_confirmation_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/resend_confirmation_done.html")
+
+
+@require_http_methods(["GET", "POST"])
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        pk = signing.loads(token, salt=VERIFY_EMAIL_SALT, max_age=3 * 86400)
-        user = User.objects.get(pk=pk)
+        user = services.user_from_confirmation_token(token)
     except (signing.BadSignature, User.DoesNotExist, TypeError, ValueError):
         return render(request, "accounts/verify_failed.html", status=400)
+    if not (user.is_active or services.is_unconfirmed(user)):  # turned off by an administrator
+        return render(request, "accounts/verify_failed.html", status=400)
     if request.method == "POST":
-        if not user.is_active:
-            user.is_active = True
-            user.save(update_fields=["is_active"])
+        services.confirm_email(user=user)
         messages.success(request, "Your email address is confirmed. You can now sign in.")
         return redirect("account_login")
     return render(request, "accounts/verify_email.html", {"person": user})
@@ -207,13 +218,22 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if rate_limited(request, "two_factor", by_user=True):
             return too_many(request, "codes")
-        if form.is_valid() and device.verify_token(form.cleaned_data["otp_token"].strip()):
+        wait = _two_factor_wait(device)
+        if form.is_valid() and wait:
+            # django-otp will not check any code until the pause after a wrong one is over:
+            # say so, rather than calling a right code wrong.
+            form.add_error(
+                "otp_token",
+                f"Wait {wait} second{'s' if wait != 1 else ''}, then enter the new code "
+                "your app shows.",
+            )
+        elif form.is_valid() and device.verify_token(form.cleaned_data["otp_token"].strip()):
             if setting_up:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
             return redirect(_safe_next(request, reverse("account_home")))
-        if form.is_valid():
+        elif form.is_valid():
             form.add_error(
                 "otp_token", "That code is not right. Enter the code your app shows now."
             )
@@ -229,6 +249,14 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor.html", context, status=400 if form.errors else 200)
 
 
+def _two_factor_wait(device: Any) -> int:
+    """Seconds until django-otp will check a code again after wrong ones (0: it will now)."""
+    allowed, data = device.verify_is_allowed()
+    if allowed or not data or not data.get("locked_until"):
+        return 0
+    return max(1, math.ceil((data["locked_until"] - timezone.now()).total_seconds()))
+
+
 # -- editing, claiming, suggesting -----------------------------------------------------------
 
 
@@ -242,10 +270,10 @@ def asset_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
     if (stop := guard(request, "asset.edit", asset)) is not None:
         return stop
     if request.method == "POST":
-        form = EditAssetForm(request.POST)
+        form = EditAssetForm(request.POST, current_postcode=asset.postcode)
         if form.is_valid():
             try:
-                services.edit_asset(
+                change = services.edit_asset(
                     asset_id=asset.pk,
                     user=request.user,
                     values=form.values(),
@@ -262,16 +290,19 @@ def asset_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
                     "accounts/asset_edit.html",
                     {
                         "asset": conflict.asset,
-                        "form": EditAssetForm(data),
+                        "form": EditAssetForm(data, current_postcode=conflict.asset.postcode),
                         "conflict": conflict.changes,
                         "labels": services.FIELD_LABELS,
                     },
                     status=409,
                 )
-            messages.success(request, "Your changes are saved.")
+            if change is None:
+                messages.info(request, "You did not change anything, so nothing was saved.")
+            else:
+                messages.success(request, "Your changes are saved.")
             return redirect(asset.get_absolute_url())
         return _invalid(request, "accounts/asset_edit.html", {"asset": asset, "form": form})
-    form = EditAssetForm(initial=_asset_form_initial(asset))
+    form = EditAssetForm(initial=_asset_form_initial(asset), current_postcode=asset.postcode)
     return render(request, "accounts/asset_edit.html", {"asset": asset, "form": form})
 
 
@@ -311,25 +342,33 @@ def asset_claim(request: HttpRequest, uuid: Any) -> HttpResponse:
 def _suggest(request: HttpRequest, asset: Asset | None) -> HttpResponse:
     anonymous = not request.user.is_authenticated
     initial = services.snapshot(asset) if asset else {}
-    form = SuggestForm(request.POST or None, initial=initial, anonymous=anonymous)
+    form = SuggestForm(
+        request.POST or None,
+        initial=initial,
+        anonymous=anonymous,
+        current_postcode=asset.postcode if asset else "",
+    )
     context = {"asset": asset, "form": form}
     if request.method == "POST":
         if rate_limited(request, "suggest"):
             return too_many(request, "suggestions")
         if not form.is_valid():
             return _invalid(request, "accounts/suggest.html", context)
-        suggestion = services.submit_suggestion(
+        proposed = form.values()
+        if asset is not None and not services.diff(initial, proposed):
+            form.add_error(None, "You have not changed anything. Change a detail, then send it.")
+            return _invalid(request, "accounts/suggest.html", context)
+        services.submit_suggestion(
             asset=asset,
-            proposed=form.values(),
+            proposed=proposed,
             user=request.user,
             email=form.cleaned_data.get("your_email", ""),
             note=form.cleaned_data["note"],
         )
-        if asset is not None and not suggestion.proposed:
-            form.add_error(None, "You have not changed anything. Change a detail, then send it.")
-            suggestion.delete()
-            return _invalid(request, "accounts/suggest.html", context)
-        return render(request, "accounts/suggest_done.html", {"asset": asset})
+        # Post/redirect/get: refreshing the page that follows sends nothing again.
+        if asset is not None:
+            return redirect("asset_suggest_done", uuid=asset.uuid)
+        return redirect("asset_suggest_new_done")
     return render(request, "accounts/suggest.html", context)
 
 
@@ -341,6 +380,11 @@ def asset_suggest(request: HttpRequest, uuid: Any) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def asset_suggest_new(request: HttpRequest) -> HttpResponse:
     return _suggest(request, None)
+
+
+def asset_suggest_done(request: HttpRequest, uuid: Any = None) -> HttpResponse:
+    asset = _public_asset(uuid) if uuid is not None else None
+    return render(request, "accounts/suggest_done.html", {"asset": asset})
 
 
 # -- history and verification ----------------------------------------------------------------
@@ -417,11 +461,33 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _diff_rows(suggestion: Suggestion) -> list[tuple[str, Any, Any]]:
+    """(field label, value now, value proposed), each value in the words people use: a kind's
+    label, categories' names."""
+    from livingmap.assets.models import Category
+
+    current = services.snapshot(suggestion.asset) if suggestion.asset_id else {}
+    slugs = {
+        slug
+        for values in (suggestion.proposed, current)
+        for slug in (values.get("categories") or [])
+    }
+    names = dict(Category.objects.filter(slug__in=slugs).values_list("slug", "name"))
+    kinds = dict(AssetKind.choices)
+
+    def shown(field: str, value: Any) -> Any:
+        if field == "kind":
+            return kinds.get(value, value)
+        if field == "categories":
+            return sorted(names.get(slug, slug) for slug in value or [])
+        return value
+
     rows = []
     for field, new in suggestion.proposed.items():
-        old = suggestion.original.get(field, "")
-        current = services.snapshot(suggestion.asset).get(field) if suggestion.asset_id else old
-        rows.append((services.FIELD_LABELS.get(field, field), current, new))
+        old = current.get(field) if suggestion.asset_id else ""
+        if suggestion.asset_id and not services.diff({field: old}, {field: new}):
+            continue  # the same already (categories in another order, or changed meanwhile)
+        label = services.FIELD_LABELS.get(field, field)
+        rows.append((label, shown(field, old), shown(field, new)))
     return rows
 
 
@@ -520,17 +586,12 @@ def moderation_claim(request: HttpRequest, pk: int) -> HttpResponse:
 def officer_freshness(request: HttpRequest) -> HttpResponse:
     if (stop := guard(request, "officer.freshness")) is not None:
         return stop
-    rows = selectors.freshness()
     return render(
         request,
         "accounts/freshness.html",
         {
-            "rows": rows,
-            "totals": {
-                "fresh": sum(r.fresh for r in rows),
-                "due": sum(r.due for r in rows),
-                "stale": sum(r.stale for r in rows),
-            },
+            "rows": selectors.freshness(),
+            "totals": selectors.freshness_totals(),
             "review_days": settings.LIVINGMAP_REVIEW_AFTER_DAYS,
             "stale_days": settings.LIVINGMAP_STALE_AFTER_DAYS,
         },

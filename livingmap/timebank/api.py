@@ -74,7 +74,12 @@ class ListingOut(Schema):
 class ExchangeIn(Schema):
     payer_account: int = Field(description="The account of whoever received the help (pays).")
     payee_account: int = Field(description="The account of whoever gave the help (earns).")
-    minutes: int = Field(description="Whole minutes, more than zero.")
+    minutes: int = Field(
+        description=(
+            "Whole minutes, more than zero and at most 1,440 (24 hours): longer help is "
+            "recorded as more than one exchange. Outside that range: 400 with the reason."
+        )
+    )
     description: str = ""
 
 

@@ -18,3 +18,10 @@ class TimebankConfig(AppConfig):
         from .demo import on_demo_loaded
 
         demo_loaded.connect(on_demo_loaded, dispatch_uid="timebank_demo")
+
+        from livingmap.accounts.signals import personal_data_erase, personal_data_export
+
+        from .receivers import on_personal_data_erase, on_personal_data_export
+
+        personal_data_export.connect(on_personal_data_export, dispatch_uid="timebank_export")
+        personal_data_erase.connect(on_personal_data_erase, dispatch_uid="timebank_erase")

@@ -11,6 +11,15 @@ from livingmap.areas.models import Area
 from livingmap.assets.models import Category
 
 from .models import Account, Listing, Member, TimeBank
+from .services import MAX_EXCHANGE_MINUTES, TOO_LONG
+
+#: The services refuse the same; the forms say it beside the field.
+MINUTES_ERRORS = {
+    "required": "Enter the time in minutes",
+    "invalid": "Enter the time as a whole number of minutes",
+    "min_value": "The time must be more than zero minutes",
+    "max_value": TOO_LONG,
+}
 
 
 class GovukForm(forms.Form):
@@ -91,7 +100,13 @@ class RecordForm(GovukForm):
     payer = _AccountChoice(queryset=Account.objects.none(), label="Who received the help?")
     payee = _AccountChoice(queryset=Account.objects.none(), label="Who gave the help?")
     minutes = forms.IntegerField(
-        label="How long, in minutes?", help_text="For example, 90 for an hour and a half."
+        label="How long, in minutes?",
+        help_text=(
+            f"For example, 90 for an hour and a half. At most {MAX_EXCHANGE_MINUTES:,} (24 hours)."
+        ),
+        min_value=1,
+        max_value=MAX_EXCHANGE_MINUTES,
+        error_messages=MINUTES_ERRORS,
     )
     description = forms.CharField(max_length=500, required=False, label="What was it?")
 
@@ -118,7 +133,12 @@ class BulkForm(GovukForm):
     others = forms.ModelMultipleChoiceField(
         queryset=Account.objects.none(), widget=forms.CheckboxSelectMultiple, label="Members"
     )
-    minutes = forms.IntegerField(label="Minutes for each member")
+    minutes = forms.IntegerField(
+        label="Minutes for each member",
+        min_value=1,
+        max_value=MAX_EXCHANGE_MINUTES,
+        error_messages=MINUTES_ERRORS,
+    )
     description = forms.CharField(max_length=500, required=False)
 
     def __init__(self, *args: Any, bank: TimeBank, **kwargs: Any) -> None:

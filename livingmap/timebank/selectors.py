@@ -19,6 +19,7 @@ from .models import (
     Exchange,
     Listing,
     Member,
+    Message,
     Movement,
     TimeBank,
 )
@@ -394,3 +395,65 @@ def check_ledger(bank: TimeBank | None = None) -> list[str]:
         elif (fix.payer_id, fix.payee_id, fix.minutes) != (ex.payee_id, ex.payer_id, ex.minutes):
             problems.append(f"exchange {ex.pk}: its correction {fix.pk} does not mirror it")
     return problems
+
+
+# --- a person's own data (accounts.signals.personal_data_export) ----------------------------------
+
+
+def personal_data(user: Any) -> list[dict[str, Any]]:
+    """Everything the time banks hold about a person, for their "download my data": each
+    membership with its balance, offers and requests, exchanges and the messages they sent."""
+
+    def when(value: dt.datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    out = []
+    for member in memberships(user):
+        account = member.account
+        exchanges = (
+            Exchange.objects.filter(Q(payer=account) | Q(payee=account))
+            .select_related("payer__member", "payee__member", "payer__bank", "payee__bank")
+            .order_by("created_at", "pk")
+        )
+        out.append(
+            {
+                "bank": member.bank.name,
+                "name": member.name,
+                "kind": member.kind,
+                "neighbourhood": member.neighbourhood.name if member.neighbourhood_id else None,
+                "contact": member.contact,
+                "status": member.status,
+                "joined": when(member.joined_at),
+                "approved": when(member.approved_at),
+                "balance_minutes": account.balance_minutes,
+                "credit_limit_minutes": account.credit_limit_minutes,
+                "offers_and_requests": [
+                    {
+                        "kind": item.kind,
+                        "title": item.title,
+                        "description": item.description,
+                        "availability": item.availability,
+                        "open": item.is_open,
+                        "posted": when(item.created_at),
+                    }
+                    for item in Listing.objects.filter(member=member).order_by("created_at", "pk")
+                ],
+                "exchanges": [
+                    {
+                        "you": "gave help" if ex.payee_id == account.pk else "received help",
+                        "other_party": (ex.payer if ex.payee_id == account.pk else ex.payee).name,
+                        "minutes": ex.minutes,
+                        "description": ex.description,
+                        "status": ex.status,
+                        "recorded": when(ex.created_at),
+                        "confirmed": when(ex.confirmed_at),
+                    }
+                    for ex in exchanges
+                ],
+                "messages_you_sent": [
+                    {"sent": when(m.sent_at), "message": m.body}
+                    for m in Message.objects.filter(sender=member).order_by("sent_at", "pk")
+                ],
+            }
+        )
+    return out

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import BigIntegerField, Case, F, Value, When
+from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -260,13 +260,22 @@ def _bank_account_ids(bank_ids: Iterable[int]) -> dict[int, int]:
     )
 
 
+#: The most one exchange may record: a day. Longer help is recorded as several exchanges (one a
+#: day, say), so a typing slip ("6000" for "60") cannot move weeks of credit at once.
+MAX_EXCHANGE_MINUTES = 24 * 60
+TOO_LONG = (
+    f"One exchange can be at most 24 hours ({MAX_EXCHANGE_MINUTES:,} minutes). "
+    "Record longer help as more than one exchange."
+)
+
+
 def _check_minutes(minutes: Any) -> int:
     if isinstance(minutes, bool) or not isinstance(minutes, int):
         raise ExchangeRefused("Enter the time as a whole number of minutes.")
     if minutes <= 0:
         raise ExchangeRefused("The time must be more than zero minutes.")
-    if minutes > 100_000:
-        raise ExchangeRefused("That is more time than one exchange can record.")
+    if minutes > MAX_EXCHANGE_MINUTES:
+        raise ExchangeRefused(TOO_LONG)
     return minutes
 
 
@@ -685,3 +694,39 @@ def agree_to_exchange(*, conversation: Conversation, member: Member) -> Conversa
     Conversation.objects.filter(pk=conversation.pk).update(**{field: True})
     setattr(conversation, field, True)
     return conversation
+
+
+# --- a person erasing their data (accounts.signals.personal_data_erase) ---------------------------
+
+#: The name an erased person's membership keeps in the ledger.
+FORMER_MEMBER = "Former member"
+
+
+@transaction.atomic
+def forget_person(*, user: Any) -> int:
+    """A person erased their account: remove or anonymise what the time banks hold about them,
+    keeping every ledger sound (movements still sum to zero, balances still match them).
+
+    For each of their memberships as a person: the member is renamed "Former member", their
+    contact details are cleared and they are marked left; their offers and requests and the
+    messages they sent are deleted; exchanges of theirs still waiting for confirmation are
+    declined (they have no movements). Confirmed exchanges, the account and its balance stay,
+    so the other members' balances and the bank's statistics stay true. An organisation whose
+    contact person this was keeps its name and membership; only the link to the person and the
+    contact details go. Returns how many memberships were changed."""
+    members = list(Member.objects.select_for_update().filter(user=user))
+    people = [m for m in members if m.kind == Member.Kind.PERSON]
+    Exchange.objects.filter(
+        Q(payer__member__in=people) | Q(payee__member__in=people),
+        status=Exchange.Status.PENDING,
+    ).update(status=Exchange.Status.DECLINED)
+    Listing.objects.filter(member__in=people).delete()
+    Message.objects.filter(sender__in=people).delete()
+    for member in members:
+        member.user = None
+        member.contact = ""
+        if member.kind == Member.Kind.PERSON:
+            member.name = FORMER_MEMBER
+            member.status = Member.Status.LEFT
+        member.save(update_fields=["user", "contact", "name", "status"])
+    return len(members)

@@ -34,10 +34,10 @@ def field_label(labels: dict[str, str], field: str) -> str:
 
 
 @register.filter
-def show_value(value: Any) -> str:
-    """A stored value for people: lists joined, blanks said."""
+def show_value(value: Any, blank: str = "(blank)") -> str:
+    """A stored value for people: lists joined, blanks said (as `blank`)."""
     if value in (None, "", []):
-        return "(blank)"
+        return blank
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
@@ -59,10 +60,11 @@ def test_group_admin_edits_their_asset_with_history_and_a_sign_of_life(client, c
     sign_in(client, cast.group_admin)
     asset = cast.asset
     url = reverse("asset_edit", args=[asset.uuid])
-    response = client.post(url, _form(asset, phone="0161 912 0000", postcode="WA14 1AH"))
+    assert asset.postcode != "M32 0TH"
+    response = client.post(url, _form(asset, phone="0161 912 0000", postcode="M32 0TH"))
     assert response.status_code == 302, response.content.decode()[:2000]
     asset.refresh_from_db()
-    assert asset.phone == "0161 912 0000" and asset.postcode == "WA14 1AH"
+    assert asset.phone == "0161 912 0000" and asset.postcode == "M32 0TH"
     assert asset.last_verified_at is not None
     change = AssetChange.objects.get(asset=asset, kind=ChangeKind.EDITED)
     assert change.user == cast.group_admin
@@ -158,3 +160,98 @@ def test_asset_page_shows_the_right_actions(client, cast):
     sign_in(client, cast.group_admin)
     page = client.get(cast.asset.get_absolute_url()).content.decode()
     assert "Edit this listing" in page and "still correct" in page
+
+
+def _as_a_browser_sends(page) -> dict:
+    """The edit form exactly as the page filled it in, as a browser would send it unchanged."""
+    form = page.context["form"]
+    data = {}
+    for field in form:
+        value = field.value()
+        data[field.html_name] = "" if value is None else value
+    return data
+
+
+@pytest.mark.parametrize("name", ["Coppice Library", "Altrincham Library"])
+def test_saving_the_edit_form_unchanged_moves_nothing_and_records_nothing(client, cast, name):
+    asset = Asset.objects.public().get(name=name)
+    point, version = (asset.lon, asset.lat), services.version_of(asset)
+    sign_in(client, cast.officer)
+    url = reverse("asset_edit", args=[asset.uuid])
+    response = client.post(url, _as_a_browser_sends(client.get(url)), follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "You did not change anything" in page and "Your changes are saved" not in page
+    asset.refresh_from_db()
+    assert (asset.lon, asset.lat) == point  # not moved to its postcode's centre
+    assert services.version_of(asset) == version  # nothing was saved
+    assert not AssetChange.objects.filter(asset=asset).exists()
+
+
+def test_only_a_new_postcode_moves_the_asset(client, cast):
+    asset = Asset.objects.public().get(name="Coppice Library")
+    point = (asset.lon, asset.lat)
+    sign_in(client, cast.officer)
+    url = reverse("asset_edit", args=[asset.uuid])
+    # the same postcode typed differently is not a new one
+    typed = _form(asset, postcode=asset.postcode.lower().replace(" ", ""), phone="0161 912 1111")
+    assert client.post(url, typed).status_code == 302
+    asset.refresh_from_db()
+    assert (asset.lon, asset.lat) == point
+    assert set(AssetChange.objects.get(asset=asset).changes) == {"phone"}
+
+
+def test_an_officer_reverts_a_move_and_the_exact_point_comes_back(client, cast):
+    asset = Asset.objects.public().get(name="Altrincham Library")
+    point = (asset.lon, asset.lat)
+    change = services.edit_asset(
+        asset_id=asset.pk,
+        user=cast.officer,
+        values={"postcode": "M32 0TH"},
+        version=services.version_of(asset),
+    )
+    asset.refresh_from_db()
+    assert (asset.lon, asset.lat) != point
+    sign_in(client, cast.officer)
+    assert client.post(reverse("asset_revert", args=[asset.uuid, change.pk])).status_code == 302
+    asset.refresh_from_db()
+    assert asset.postcode == "WA14 1AH" and (asset.lon, asset.lat) == point
+
+
+def test_an_asset_whose_postcode_is_outside_the_area_can_still_be_edited(client, cast):
+    """Hundreds of demo charities are registered at postcodes the local table does not hold;
+    keeping that postcode unchanged must not stop an officer correcting the phone number."""
+    asset = Asset.objects.public().filter(lat__isnull=True).exclude(postcode="").order_by("name")[0]
+    sign_in(client, cast.officer)
+    url = reverse("asset_edit", args=[asset.uuid])
+    response = client.post(url, _form(asset, phone="0161 912 2222"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    asset.refresh_from_db()
+    assert asset.phone == "0161 912 2222" and asset.lat is None
+    # a new postcode must still be a real one
+    assert client.post(url, _form(asset, postcode="ZZ9 9ZZ")).status_code == 400
+
+
+def test_a_point_from_the_map_is_kept_when_a_postcode_is_added(cast):
+    asset = Asset.objects.public().filter(lat__isnull=False, postcode="").order_by("name")[0]
+    point = (asset.lon, asset.lat)
+    services.edit_asset(
+        asset_id=asset.pk,
+        user=cast.officer,
+        values={"postcode": "M32 0TH"},
+        version=services.version_of(asset),
+    )
+    asset.refresh_from_db()
+    assert asset.postcode == "M32 0TH" and (asset.lon, asset.lat) == point
+
+
+def test_optional_is_said_once(client, cast):
+    sign_in(client, cast.officer)
+    for url, label in (
+        (reverse("asset_claim", args=[cast.other_asset.uuid]), "How can we check you run it?"),
+        (reverse("asset_suggest", args=[cast.asset.uuid]), "Anything else we should know"),
+        (reverse("asset_edit", args=[cast.asset.uuid]), "What changed and why"),
+    ):
+        page = client.get(url).content.decode()
+        assert f"{label} (optional)" in page, url
+        assert "(optional) (optional)" not in page, url

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core import mail
+from django.db.models import Count
 from django.urls import reverse
 
 from livingmap.accounts import services
 from livingmap.accounts.models import AssetChange, Status, Suggestion
-from livingmap.assets.models import Asset
+from livingmap.assets.models import Asset, Category
 
 from .conftest import sign_in
 
@@ -28,7 +31,8 @@ def test_resident_without_account_suggests_a_change_an_officer_approves(client, 
     response = client.post(
         url, _suggest_form(asset, phone="0161 555 0101", your_email="neighbour@example.org")
     )
-    assert response.status_code == 200 and "Suggestion sent" in response.content.decode()
+    assert response.status_code == 302  # post/redirect/get: a refresh sends nothing again
+    assert "Suggestion sent" in client.get(response.url).content.decode()
     suggestion = Suggestion.objects.get(asset=asset)
     assert suggestion.proposed == {"phone": "0161 555 0101"}  # only what changed
     assert suggestion.email == "neighbour@example.org"
@@ -59,7 +63,7 @@ def test_honeypot_and_rate_limit_stop_spam(client, cast):
     assert not Suggestion.objects.exists()
     ok = dict(spam, homepage="")
     statuses = [client.post(url, dict(ok, phone=str(i))).status_code for i in range(22)]
-    assert statuses[0] == 200 and statuses[-1] == 429
+    assert statuses[0] == 302 and statuses[-1] == 429
     assert Suggestion.objects.count() == 19  # the 20th request of the hour was the spam one
 
 
@@ -117,7 +121,7 @@ def test_new_asset_suggestion_merged_into_a_likely_duplicate(client, cast):
             "your_email": "helper@example.org",
         },
     )
-    assert response.status_code == 200, response.content.decode()[:3000]
+    assert response.status_code == 302, response.content.decode()[:3000]
     suggestion = Suggestion.objects.get(asset__isnull=True)
     sign_in(client, cast.officer)
     page = client.get(reverse("moderation_suggestion", args=[suggestion.pk]))
@@ -151,3 +155,90 @@ def test_approving_a_new_asset_puts_it_on_the_map(client, cast):
     client.post(reverse("moderation_suggestion", args=[suggestion.pk]), {"action": "approve"})
     asset = Asset.objects.public().get(name="Hale Repair Cafe")
     assert asset.lat is not None and asset.area_links.exists()
+
+
+def test_the_order_of_categories_is_not_a_change(client, cast):
+    asset = (
+        Asset.objects.public().annotate(n=Count("categories")).filter(n__gte=2).order_by("name")[0]
+    )
+    slugs = services.snapshot(asset)["categories"]
+    data = _suggest_form(asset, phone="0161 555 0202", your_email="n@example.org")
+    data["categories"] = list(reversed(slugs))
+    assert client.post(reverse("asset_suggest", args=[asset.uuid]), data).status_code == 302
+    suggestion = Suggestion.objects.get(asset=asset)
+    assert suggestion.proposed == {"phone": "0161 555 0202"}
+    sign_in(client, cast.officer)
+    page = client.get(reverse("moderation_suggestion", args=[suggestion.pk])).content.decode()
+    assert "Categories" not in page and "0161 555 0202" in page
+    # one stored before the fix, with only the order changed, shows no change either
+    old = Suggestion.objects.create(
+        asset=asset, proposed={"categories": list(reversed(slugs))}, email="n@example.org"
+    )
+    page = client.get(reverse("moderation_suggestion", args=[old.pk])).content.decode()
+    assert "Categories" not in page and "Nothing would change" in page
+
+
+def test_a_suggested_new_asset_is_shown_in_peoples_words_with_a_way_back(client, cast):
+    response = client.post(
+        reverse("asset_suggest_new"),
+        {
+            "name": "Gorse Hill Community Orchard",
+            "kind": "physical",
+            "categories": ["green-space", "allotment"],
+            "postcode": "M32 0TH",
+            "your_email": "grower@example.org",
+        },
+    )
+    assert response.status_code == 302
+    suggestion = Suggestion.objects.get(asset__isnull=True)
+    sign_in(client, cast.officer)
+    page = client.get(reverse("moderation_suggestion", args=[suggestion.pk])).content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "Kind Buildings, land and green space" in text
+    assert "Categories Allotments, Parks and green spaces" in text
+    assert "green-space" not in text and "Kind physical" not in text
+    assert "<ins" not in page and "govuk-summary-list" in page  # nothing looks like a link
+    assert "Opening hours Not given" in text
+    assert f'href="{reverse("moderation_queue")}"' in page
+
+
+def test_the_public_forms_offer_no_private_categories(client, cast):
+    private = Category.objects.filter(kind="gifts").values_list("slug", flat=True)
+    assert private  # the taxonomy has "Gifts and skills"
+    form = client.get(reverse("asset_suggest_new")).context["form"]
+    offered = {value for value, _label in form.fields["categories"].choices}
+    assert offered and not offered & set(private)
+    assert "Gifts and skills" not in client.get(reverse("asset_suggest_new")).content.decode()
+    response = client.post(
+        reverse("asset_suggest_new"),
+        {
+            "name": "My skills",
+            "kind": "association",
+            "categories": list(private),
+            "your_email": "x@example.org",
+        },
+    )
+    assert response.status_code == 400 and not Suggestion.objects.exists()
+
+
+def test_the_same_suggestion_sent_twice_is_kept_once(client, cast):
+    url = reverse("asset_suggest", args=[cast.asset.uuid])
+    data = _suggest_form(cast.asset, phone="0161 555 0303", your_email="twice@example.org")
+    first, second = client.post(url, data), client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == reverse("asset_suggest_done", args=[cast.asset.uuid])
+    assert Suggestion.objects.filter(asset=cast.asset, status=Status.PENDING).count() == 1
+    # a different change from the same person is a new suggestion
+    client.post(url, dict(data, phone="0161 555 0404"))
+    assert Suggestion.objects.filter(asset=cast.asset, status=Status.PENDING).count() == 2
+
+
+def test_a_wrong_postcode_is_one_clear_message(client, cast):
+    response = client.post(
+        reverse("asset_suggest_new"),
+        {"name": "Somewhere", "kind": "association", "postcode": "bad", "your_email": "a@b.org"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Enter a real postcode, like M32 0TH" in page
+    assert "is not a postcode" not in page and "A postcode looks like" not in page

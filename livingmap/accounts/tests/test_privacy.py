@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
@@ -87,3 +88,48 @@ def test_erase_my_data(client, cast, personal):
     change = AssetChange.objects.get(asset=cast.asset)
     assert change.user is None  # the map's history stays, anonymised
     assert client.get(reverse("account_home")).status_code == 302
+
+
+def test_other_apps_add_to_the_download_and_erase_through_the_hooks(client, cast):
+    """accounts imports no other app: apps connect to its signals (the time bank does; see
+    timebank/tests/test_privacy.py for its real part)."""
+    from livingmap.accounts.signals import personal_data_erase, personal_data_export
+
+    erased = []
+
+    def export(sender, user, **kwargs):
+        return {"elsewhere": [{"who": user.email}]}
+
+    def erase(sender, user, **kwargs):
+        # called inside the erasure's transaction, while the account still exists
+        erased.append(User.objects.filter(pk=user.pk).exists())
+
+    personal_data_export.connect(export, dispatch_uid="test_export")
+    personal_data_erase.connect(erase, dispatch_uid="test_erase")
+    try:
+        sign_in(client, cast.resident)
+        data = json.loads(client.get(reverse("account_my_data_download")).content)
+        assert data["elsewhere"] == [{"who": cast.resident.email}]
+        assert "time_banks" in data  # the time bank is connected, as it is on the site
+        client.post(reverse("account_erase"), {"password": "correct horse battery staple"})
+        assert erased == [True]
+        assert not User.objects.filter(pk=cast.resident.pk).exists()
+    finally:
+        personal_data_export.disconnect(dispatch_uid="test_export")
+        personal_data_erase.disconnect(dispatch_uid="test_erase")
+
+
+def test_a_failing_part_of_an_erasure_undoes_all_of_it(cast, personal):
+    from livingmap.accounts.signals import personal_data_erase
+
+    def fail(sender, user, **kwargs):
+        raise RuntimeError("the other app could not erase")
+
+    personal_data_erase.connect(fail, dispatch_uid="test_fail")
+    try:
+        with pytest.raises(RuntimeError):
+            services.erase_my_data(cast.resident)
+    finally:
+        personal_data_erase.disconnect(dispatch_uid="test_fail")
+    assert User.objects.filter(pk=cast.resident.pk).exists()
+    assert PersonalAsset.objects.filter(pk=personal.pk).exists()

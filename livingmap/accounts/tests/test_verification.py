@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from livingmap.accounts import selectors, services
 from livingmap.accounts.models import AssetChange, ChangeKind, ReviewReminder
-from livingmap.assets.models import Asset
+from livingmap.assets.models import Asset, AssetArea
 
 from .conftest import sign_in
 
@@ -95,7 +95,8 @@ def test_freshness_dashboard_counts_by_neighbourhood_and_kind(client, cast, sett
     public_in_neighbourhoods = (
         Asset.objects.public().filter(area_links__area__level="neighbourhood").count()
     )
-    assert sum(r.total for r in rows) == public_in_neighbourhoods
+    in_rows = [r for r in rows if r.neighbourhood != selectors.NO_NEIGHBOURHOOD]
+    assert sum(r.total for r in in_rows) == public_in_neighbourhoods
     before = {(r.neighbourhood, r.kind): r for r in rows}
     _age(cast.asset, 1)
     after = {(r.neighbourhood, r.kind): r for r in selectors.freshness()}
@@ -107,3 +108,23 @@ def test_freshness_dashboard_counts_by_neighbourhood_and_kind(client, cast, sett
     assert page.status_code == 200 and rows[0].neighbourhood in page.content.decode()
     sign_in(client, cast.group_admin)
     assert client.get(reverse("officer_freshness")).status_code == 403
+
+
+def test_freshness_covers_every_asset_even_those_in_no_neighbourhood(client, cast):
+    public = Asset.objects.public()
+    outside = public.exclude(area_links__area__level="neighbourhood")
+    assert outside.filter(lat__isnull=True).exists() and outside.filter(lat__isnull=False).exists()
+    rows = selectors.freshness()
+    not_in_any = [r for r in rows if r.neighbourhood == selectors.NO_NEIGHBOURHOOD]
+    assert sum(r.total for r in not_in_any) == outside.count()
+    totals = selectors.freshness_totals()
+    assert totals.total == public.count()
+    # an asset in two (overlapping) neighbourhoods is in both rows; otherwise rows add up
+    links = AssetArea.objects.filter(
+        asset__in=public, area__level="neighbourhood", area__is_current=True
+    ).count()
+    assert sum(r.total for r in rows) == links + outside.count()
+    sign_in(client, cast.officer)
+    page = client.get(reverse("officer_freshness")).content.decode()
+    assert selectors.NO_NEIGHBOURHOOD in page
+    assert f"In all, {totals.total:,} public assets: {totals.fresh:,} fresh" in page

@@ -63,6 +63,7 @@ def test_record_confirm_flow_and_refusals(client, tb):
     # Refusals, each with its reason.
     for payload, status, words in [
         ({**body, "minutes": 0}, 400, "more than zero"),
+        ({**body, "minutes": 100_000}, 400, "at most 24 hours"),
         ({**body, "payer_account": tb.account(0).pk}, 400, "must be different"),
         ({**body, "payer_account": 999999}, 404, "No such account"),
         (

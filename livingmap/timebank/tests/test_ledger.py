@@ -75,7 +75,9 @@ def test_receiver_may_decline(tb):
         (1.5, "whole number"),
         ("60", "whole number"),
         (True, "whole number"),
-        (10**6, "more time than one exchange"),
+        (10**6, "at most 24 hours"),
+        (100_000, "at most 24 hours"),
+        (services.MAX_EXCHANGE_MINUTES + 1, "at most 24 hours"),
     ],
 )
 def test_refuses_bad_minutes(tb, minutes, message):
@@ -84,6 +86,30 @@ def test_refuses_bad_minutes(tb, minutes, message):
             by=tb.broker, payer=tb.account(0), payee=tb.account(1), minutes=minutes
         )
     assert not Exchange.objects.filter(bank=tb.bank).exists()
+
+
+def test_one_exchange_may_record_up_to_a_day(tb):
+    """A day is allowed (by a broker, on PostgreSQL through the server-side function too, and
+    by a member); a minute more is refused on every path: services, pages and the API."""
+    assert services.MAX_EXCHANGE_MINUTES == 1440
+    ex = services.record_exchange(
+        by=tb.broker, payer=tb.account(0), payee=tb.account(1), minutes=1440
+    )
+    assert ex.status == "confirmed" and selectors.balance_minutes(tb.account(1)) == 1440
+    services.record_exchange(by=tb.users[0], payer=tb.account(1), payee=tb.account(0), minutes=1440)
+    with pytest.raises(ExchangeRefused, match=r"at most 24 hours \(1,440 minutes\)"):
+        services.record_exchange(
+            by=tb.users[0], payer=tb.account(1), payee=tb.account(0), minutes=1441
+        )
+    with pytest.raises(ExchangeRefused, match="at most 24 hours"):
+        services.bulk_exchange(
+            by=tb.broker,
+            bank=tb.bank,
+            one=tb.own,
+            others=[(tb.account(2), 100_000)],
+            one_pays=True,
+        )
+    assert selectors.check_ledger(tb.bank) == []
 
 
 def test_refuses_paying_yourself(tb):

@@ -70,8 +70,14 @@ def test_member_journey(client, tb):
         reverse("timebank_record", args=[tb.bank.slug]),
         {"payer": tb.account(0).pk, "minutes": 0, "description": "x"},
     )
-    assert r.status_code == 400 and b"The time must be more than zero minutes." in r.content
+    assert r.status_code == 400 and b"The time must be more than zero minutes" in r.content
     assert b"govuk-error-summary" in r.content
+    r = client.post(
+        reverse("timebank_record", args=[tb.bank.slug]),
+        {"payer": tb.account(0).pk, "minutes": 100_000, "description": "x"},
+    )
+    assert r.status_code == 400 and b"One exchange can be at most 24 hours" in r.content
+    assert not Exchange.objects.filter(payee=member.account).exists()
     r = client.post(
         reverse("timebank_record", args=[tb.bank.slug]),
         {"payer": tb.account(0).pk, "minutes": 75, "description": "Weeding"},
@@ -132,6 +138,11 @@ def test_broker_tools(client):
     )
     assert r.status_code == 302
     assert Exchange.objects.filter(bank=tb.bank, description="Litter pick").count() == 2
+    r = client.post(
+        reverse("timebank_bulk", args=[tb.bank.slug]),
+        {"one": own.pk, "direction": "pays", "others": [tb.account(0).pk], "minutes": 100_000},
+    )
+    assert r.status_code == 400 and b"One exchange can be at most 24 hours" in r.content
     r = client.post(
         reverse("timebank_bulk", args=[tb.bank.slug]),
         {"one": own.pk, "direction": "pays", "minutes": 5},
