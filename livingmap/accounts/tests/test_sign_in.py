@@ -237,6 +237,34 @@ def test_an_administrator_made_with_a_capitalised_email_signs_in(client, db, mon
     assert "already has an account" in mail.outbox[-1].body
 
 
+def test_the_admin_sign_in_matches_the_email_whatever_its_case_too(client, db, monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
+    call_command(
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        "QA3@Example.org",
+        "--email",
+        "QA3@Example.org",
+        verbosity=0,
+    )
+    for typed, signed_in in (
+        ("qa3@example.org", True),
+        ("QA3@EXAMPLE.ORG", True),
+        ("qa3@example.org ", True),
+        ("qa4@example.org", False),
+    ):
+        client.logout()
+        response = client.post(
+            "/admin/login/?next=/admin/", {"username": typed, "password": PASSWORD}
+        )
+        assert (response.status_code == 302) is signed_in, typed
+        assert ("_auth_user_id" in client.session) is signed_in, typed
+    client.logout()
+    response = client.post("/admin/login/", {"username": "qa3@example.org", "password": "wrong"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
 def _sign_up(client, email: str, password: str = PASSWORD):
     return client.post(
         reverse("account_signup"),
