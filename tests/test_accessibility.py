@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +69,7 @@ PATHS = {
     "participation": lambda: "/participation/",
     "group participation": lambda: f"/participation/groups/{_altrincham_library().uuid}/",
     "open data": lambda: "/open-data/",
+    "search near an asset": lambda: f"/assets/?near={_altrincham_library().uuid}&distance=1",
 }
 
 PAGES = [
@@ -83,6 +86,7 @@ PAGES = [
     Page("participation", "art"),
     Page("group participation", "Altrincham Library"),
     Page("open data", "data"),
+    Page("search near an asset", ""),
 ]
 
 
@@ -129,7 +133,7 @@ def test_page_has_no_wcag_violations(page: Page, site: str, browser: Any, axe_so
     assert page.heading in heading, f"{url}: h1 is {heading!r}, expected {page.heading!r}"
     if page.name == "ward":
         assert _ward_of_altrincham_library().name in heading
-    if page.name == "search results":
+    if page.name in ("search results", "search near an asset"):
         assert "Altrincham Library" in browser.find_element(By.TAG_NAME, "main").text
     if page.name == "search with a postcode error":
         errors = browser.find_elements(By.CSS_SELECTOR, ".govuk-error-summary, [role=alert]")
@@ -191,3 +195,157 @@ def test_search_journey_without_javascript(site: str, browser_without_javascript
     assert driver.find_element(By.TAG_NAME, "h1").text == "Altrincham Library"
     # The list of assets never depends on the map: the page has the address in plain text.
     assert "WA14" in driver.find_element(By.TAG_NAME, "main").text
+
+
+# -- the header and menu at a phone's width and a laptop's ---------------------------------------
+
+PHONE = (390, 844)
+LAPTOP = (1280, 800)
+
+
+@contextmanager
+def _screen(driver: Any, size: tuple[int, int]) -> Iterator[None]:
+    """Show pages at this width and height in CSS pixels (as a phone or a laptop would)."""
+    width, height = size
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 641},
+    )
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.fixture(scope="module")
+def resident_session(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """A signed-in resident's session key, committed so that the live server sees it on either
+    database; removed when this module's tests are done."""
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.sessions.backends.db import SessionStore
+
+    with django_db_blocker.unblock():
+        user = get_user_model().objects.create_user(
+            "header.check@example.org", "header.check@example.org", first_name="Header"
+        )
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+    yield session.session_key
+    with django_db_blocker.unblock():
+        session.delete()
+        user.delete()
+
+
+def _menu_links(driver: Any) -> list[Any]:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, "#navigation .govuk-service-navigation__link")
+
+
+def test_signed_in_header_and_menu_each_fit_on_one_row_on_a_laptop(
+    site: str, browser: Any, axe_source: str, resident_session: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(browser, site + "/about/data/")
+    browser.add_cookie({"name": "sessionid", "value": resident_session, "path": "/"})
+    try:
+        with _screen(browser, LAPTOP):
+            _open(browser, site + "/")
+            account = browser.find_elements(By.CSS_SELECTOR, ".lm-header__account a")
+            # (The account link also names the person, for screen readers.)
+            assert [a.text.split("\n")[0] for a in account] == ["Your account", "Sign out"]
+            header = browser.find_element(By.CSS_SELECTOR, ".govuk-header")
+            logo = browser.find_element(By.CSS_SELECTOR, ".govuk-header__logo")
+            # The account links sit on the header's one row, to the right of the name.
+            for link in account:
+                assert link.location["y"] < logo.location["y"] + logo.size["height"]
+                assert link.location["x"] > logo.location["x"] + logo.size["width"]
+            assert header.size["height"] < 80
+            # Every menu link on one row.
+            links = _menu_links(browser)
+            assert len(links) == 6
+            assert len({link.location["y"] for link in links}) == 1
+            assert browser.execute_script(
+                "return document.documentElement.scrollWidth <= window.innerWidth"
+            )
+            result = run_axe(browser, axe_source)
+            assert not result["violations"], _describe(result["violations"])
+    finally:
+        browser.delete_all_cookies()
+
+
+def test_the_menu_folds_behind_a_menu_button_on_a_phone(
+    site: str, browser: Any, axe_source: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    with _screen(browser, PHONE):
+        _open(browser, site + "/")
+        toggle = browser.find_element(By.CSS_SELECTOR, ".govuk-service-navigation__toggle")
+        assert toggle.is_displayed() and toggle.text == "Menu"
+        assert toggle.get_attribute("aria-expanded") == "false"
+        assert not any(link.is_displayed() for link in _menu_links(browser))
+        toggle.click()
+        assert toggle.get_attribute("aria-expanded") == "true"
+        assert [link.text for link in _menu_links(browser) if link.is_displayed()] == [
+            "Find assets",
+            "Neighbourhoods",
+            "Need and assets",
+            "Taking part",
+            "Time bank",
+            "Open data",
+        ]
+        result = run_axe(browser, axe_source)
+        assert not result["violations"], _describe(result["violations"])
+        toggle.click()
+        assert not any(link.is_displayed() for link in _menu_links(browser))
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth"
+        )
+
+
+def test_every_menu_link_shows_on_a_phone_without_javascript(
+    site: str, browser_without_javascript: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser_without_javascript
+    with _screen(driver, PHONE):
+        _open(driver, site + "/")
+        assert not driver.find_element(
+            By.CSS_SELECTOR, ".govuk-service-navigation__toggle"
+        ).is_displayed()
+        assert len([link for link in _menu_links(driver) if link.is_displayed()]) == 6
+        assert driver.find_element(By.LINK_TEXT, "Sign in").is_displayed()
+
+
+def test_search_results_are_a_tap_away_on_a_phone(site: str, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    with _screen(browser, PHONE):
+        _open(browser, site + "/assets/?q=library")
+        skip = browser.find_element(By.LINK_TEXT, "Skip to the results")
+        assert skip.is_displayed()
+        assert skip.location["y"] < PHONE[1]  # on the first screen
+        # The filters nobody chose are folded, so the results start about a screen down, not two.
+        folded = browser.find_element(By.CSS_SELECTOR, "details.lm-more-filters")
+        assert folded.get_attribute("open") is None
+        results = browser.find_element(By.ID, "results")
+        assert results.location["y"] < 1.5 * PHONE[1]
+        skip.click()
+        top = browser.execute_script("return arguments[0].getBoundingClientRect().top", results)
+        assert abs(top) < 5
+        assert browser.switch_to.active_element == results
+    with _screen(browser, LAPTOP):
+        _open(browser, site + "/assets/?q=library")
+        # Beside the form on a wide screen: no need for the link.
+        assert not browser.find_element(By.CSS_SELECTOR, ".lm-skip-to-results a").is_displayed()

@@ -109,7 +109,9 @@ def _summary(links: Links, asset: Asset, distance_m: float | None = None) -> dic
 def list_assets(request: HttpRequest, filters: Query[AssetSearchParams]) -> dict:
     """Public assets matching words, kind, category, neighbourhood and distance from a postcode
     or point. Near a place the nearest come first (with `distance_m`); with words, the most
-    relevant; otherwise by name."""
+    relevant; otherwise by name. Listings nobody has verified for 18 months
+    (LIVINGMAP_STALE_AFTER_DAYS) rank lower: near a place as if twice as far, by words at half
+    their relevance, by name after the rest."""
     query = asset_query(filters, page=filters.page, page_size=filters.page_size)
     results = search_assets(query)
     links = Links(request)

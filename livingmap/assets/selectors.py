@@ -259,6 +259,23 @@ def get_public_asset(uuid: Any) -> Asset:
     )
 
 
+def stale_period() -> str:
+    """How long a listing stays fresh, in words: '18 months' for 540 days (the default)."""
+    days = settings.LIVINGMAP_STALE_AFTER_DAYS
+    n, unit = days, "day"
+    for name, length in (("year", 365), ("month", 30), ("week", 7)):
+        if days >= length and days % length == 0:
+            n, unit = days // length, name
+            break
+    return unit if n == 1 else f"{n} {unit}s"
+
+
+def get_located_public_asset(uuid: Any) -> Asset:
+    """A public asset that has a location (its name and point only), to search near it; any other
+    (private, unlocated, unknown) raises Asset.DoesNotExist."""
+    return Asset.objects.public().located().only("id", "uuid", "name", "lon", "lat").get(uuid=uuid)
+
+
 def assets_by_kind(area: Area) -> dict[str, list[Asset]]:
     """The public assets in an area or neighbourhood, grouped by kind (in the kinds' order)."""
     grouped: dict[str, list[Asset]] = {k: [] for k in AssetKind.values if k != AssetKind.GIFTS}
@@ -339,8 +356,9 @@ def map_assets(q: AssetQuery, *, limit: int = MAP_FEATURE_LIMIT) -> MapResults:
     """Located public assets matching a search, for a map layer, at most `limit` of them.
 
     The filters are search_assets' own (paging aside); the order too: nearest first near a point,
-    by relevance for words, otherwise by name. Unlocated assets are left out. Only the columns a
-    map needs are read, in a handful of queries whatever the number of assets.
+    by relevance for words, otherwise by name, stale assets lower each time (see STALE_PENALTY).
+    Unlocated assets are left out. Only the columns a map needs are read, in a handful of queries
+    whatever the number of assets.
     """
     q.check()
     qs = _filtered(q).located()
@@ -356,20 +374,28 @@ def map_assets(q: AssetQuery, *, limit: int = MAP_FEATURE_LIMIT) -> MapResults:
             lat__lte=box.max_lat,
         )
         ranks = _ranks(*match, qs) if match else {}
-        rows = [r for r in qs.values_list(*_MAP_COLUMNS) if not match or r[0] in ranks]
+        rows = [
+            r
+            for r in qs.annotate(stale=_stale_flag()).values_list(*_MAP_COLUMNS, "stale")
+            if not match or r[0] in ranks
+        ]
         if not rows:
             return MapResults(q, [], 0, limit)
+        n = len(rows)
         dist = haversine_many(
             lon,
             lat,
-            np.fromiter((r[4] for r in rows), float, len(rows)),
-            np.fromiter((r[5] for r in rows), float, len(rows)),
+            np.fromiter((r[4] for r in rows), float, n),
+            np.fromiter((r[5] for r in rows), float, n),
         )
         inside = np.flatnonzero(dist <= q.within_m)
-        rank_arr = np.array([ranks.get(rows[i][0], 0.0) for i in inside])
-        order = inside[np.lexsort((rank_arr, dist[inside]))]
+        # search_assets' order: nearest first, a stale asset as if STALE_PENALTY times as far.
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)[inside]
+        stale = np.fromiter((r[6] for r in rows), dtype=np.int8, count=n)[inside]
+        ranked = np.where(stale == 1, dist[inside] * STALE_PENALTY, dist[inside])
+        order = inside[np.lexsort((ids, ranked))]
         total = len(order)
-        points = [MapPoint(*rows[i], distance_m=float(dist[i])) for i in order[:limit]]
+        points = [MapPoint(*rows[i][:6], distance_m=float(dist[i])) for i in order[:limit]]
     elif match:
         ranks = _ranks(*match, qs)
         total = len(ranks)
@@ -381,7 +407,12 @@ def map_assets(q: AssetQuery, *, limit: int = MAP_FEATURE_LIMIT) -> MapResults:
         points = [by_id[i] for i in chosen if i in by_id]
     else:
         total = qs.count()
-        rows = qs.order_by("name", "id").values_list(*_MAP_COLUMNS)[:limit]
+        # search_assets' order: those verified within the stale period first, each by name.
+        rows = (
+            qs.annotate(stale=_stale_flag())
+            .order_by("stale", "name", "id")
+            .values_list(*_MAP_COLUMNS)[:limit]
+        )
         points = [MapPoint(*r) for r in rows]
     # Categories in one query when every match is here (the search's own rows bound it).
     _add_map_categories(points, qs if total <= limit and not match else None)

@@ -7,16 +7,19 @@ from django.shortcuts import render
 
 from livingmap.areas.models import AreaLevel
 from livingmap.areas.selectors import neighbourhoods
+from livingmap.core.templatetags.livingmap import distance
 
 from .forms import AssetSearchForm
 from .maps import asset_points, map_data
 from .models import Asset
 from .selectors import (
     SearchError,
+    SearchResults,
     categories_in_use,
     get_public_asset,
     map_assets,
     search_assets,
+    stale_period,
 )
 
 PAGE_SIZE = 20
@@ -63,20 +66,51 @@ def asset_search(request: HttpRequest) -> HttpResponse:
         searched=any(request.GET.get(k) for k in form.fields if k != "page"),
         map_data=map_data(points) if points else None,
         map_note=_map_note(len(points), on_map.total, results.total),
+        order_note=_order_note(results, form.near_label),
         first=(query.page - 1) * query.page_size + 1,
         last=(query.page - 1) * query.page_size + len(results.hits),
     )
     return render(request, "assets/search.html", context)
 
 
+def _order_note(results: SearchResults, near: str) -> str:
+    """How the results are ordered, in words, as search_assets ordered them: listings not
+    verified within the stale period always come lower (they are never hidden)."""
+    fresh = f"checked in the last {stale_period()}"
+    if results.query.near is not None:
+        return (
+            f"Nearest first, within {distance(results.query.within_m)} of {near}, "
+            f"but listings not {fresh} come lower."
+        )
+    if any(hit.rank is not None for hit in results.hits):  # words that can be matched
+        return f"Best matches first, but listings not {fresh} come lower."
+    return f"Listings {fresh} first, then the rest; each in alphabetical order."
+
+
 def _map_note(shown: int, located: int, total: int) -> str:
     """What the map shows, in words: it may leave out results with no location, or past the
     limit of markers it carries."""
     if located > shown:
-        return f"The map shows the first {shown} of these {total:,} results. The list has them all."
-    if shown < total:
-        return f"The map shows the {shown:,} of these {total:,} results that have a location."
-    return "The map shows every result in the list."
+        if located == total:
+            return (
+                f"The map shows the first {shown:,} of these {total:,} results. "
+                "The list has them all."
+            )
+        return (
+            f"The map shows the first {shown:,} of the {located:,} results that have a location. "
+            f"The list has all {total:,}."
+        )
+    if shown == total:
+        if total == 1:
+            return "The map shows the result in the list."
+        return "The map shows every result in the list."
+    if shown == 0:
+        return f"None of these {total:,} results has a location, so none is on the map."
+    has, them = ("has", "it") if shown == 1 else ("have", "them")
+    return (
+        f"{shown:,} of these {total:,} results {has} a location: the map shows {them}. "
+        "The list has them all."
+    )
 
 
 def asset_detail(request: HttpRequest, uuid: str) -> HttpResponse:

@@ -133,8 +133,22 @@ def home(request: HttpRequest) -> HttpResponse:
         for value, label in AssetKind.choices
         if value != AssetKind.GIFTS
     ]
+    # The table lists the kinds the map has; the ones it has none of yet are named in a sentence
+    # that asks people to suggest one (a bare "None yet" in a table of numbers helps nobody).
     return render(
         request,
         "places/home.html",
-        {"kinds": kinds, "total": everything.total, "neighbourhoods": neighbourhoods()},
+        {
+            "kinds": [k for k in kinds if k["count"]],
+            "missing_kinds": _in_words([k["label"].lower() for k in kinds if not k["count"]]),
+            "total": everything.total,
+            "neighbourhoods": neighbourhoods(),
+        },
     )
+
+
+def _in_words(items: list[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b, or c': a list in a sentence (each item may hold "and")."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + ", or " + items[-1]

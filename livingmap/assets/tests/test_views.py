@@ -10,12 +10,13 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from livingmap.areas.selectors import point_for_postcode
+from livingmap.areas.selectors import PostcodeNotFound, point_for_postcode
 from livingmap.assets.models import Asset, AssetKind, Category, Visibility
-from livingmap.assets.selectors import AssetQuery, search_assets
+from livingmap.assets.selectors import AssetQuery, map_assets, search_assets
 from livingmap.assets.services import save_asset
-from livingmap.assets.views import PAGE_SIZE
+from livingmap.assets.views import MAP_LIMIT, PAGE_SIZE, _map_note
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,12 @@ def result_names(response) -> list[str]:
         unescape(m)
         for m in re.findall(r'class="govuk-heading-s lm-result__name"><a [^>]*>([^<]+)<', html)
     ]
+
+
+def result_uuids(response) -> list[str]:
+    """The assets in the result list, in order, by their uuids."""
+    html = response.content.decode()
+    return re.findall(r'lm-result__name"><a class="govuk-link" href="/assets/([0-9a-f-]+)/"', html)
 
 
 def map_points(response) -> list[list]:
@@ -156,6 +163,15 @@ def test_no_results_says_so_with_suggestions(client):
         ({"page": "0"}, "The page number must be 1 or more"),
         ({"page": "two"}, "The page number must be a whole number"),
         ({"q": "x" * 201}, "Use 200 characters or fewer"),
+        # A repeated filter is refused, not quietly narrowed to its last value.
+        ({"kind": ["association", "physical"]}, "Choose one kind of asset, or Any kind"),
+        ({"category": ["library", "allotments"]}, "Choose one category, or Any category"),
+        ({"neighbourhood": ["south", "north"]}, "Choose one neighbourhood, or Anywhere"),
+        ({"postcode": ["WA14 1AH", "M32 0TH"]}, "Enter one postcode"),
+        ({"postcode": "WA14 1AH", "distance": ["1", "5"]}, "Choose one distance"),
+        ({"q": ["library", "park"]}, "Enter the words to search for once"),
+        ({"page": ["1", "2"]}, "Ask for one page of results at a time"),
+        ({"near": "not-an-asset"}, "We could not find that place on the map"),
     ],
 )
 def test_bad_input_shows_the_form_with_an_error_summary_and_400(client, params, message):
@@ -269,3 +285,229 @@ def test_asset_page_has_a_small_map_when_located_and_none_when_not(client, libra
 def test_unknown_asset_is_404(client):
     missing = reverse("asset", kwargs={"uuid": "00000000-0000-0000-0000-000000000000"})
     assert client.get(missing).status_code == 404
+
+
+# -- how the results are ordered, and what the page says about it -------------------------------
+
+
+def _verify(assets) -> None:
+    Asset.objects.filter(id__in=[a.id for a in assets]).update(last_verified_at=timezone.now())
+
+
+def test_with_no_filters_recently_checked_listings_come_first_and_the_page_says_so(client):
+    # The three located listings last by name are checked today: they lead, then the rest.
+    located = Asset.objects.public().located().order_by("-name", "-id")
+    checked = list(located[:3])
+    _verify(checked)
+    response = client.get(SEARCH)
+    names = result_names(response)
+    fresh = sorted(a.name for a in checked)
+    assert names[:3] == fresh
+    rest = Asset.objects.public().exclude(id__in=[a.id for a in checked])
+    assert names[3:] == list(rest.order_by("name", "id").values_list("name", flat=True)[:17])
+    text = text_of(response)
+    assert (
+        "Listings checked in the last 18 months first, then the rest; each in alphabetical order."
+        in text
+    )
+    assert "In alphabetical order." not in text
+    # The map carries the first results in the list's own order, so the checked ones are on it.
+    assert [p[3] for p in map_points(response)][:3] == result_uuids(response)[:3]
+
+
+def test_the_stale_period_in_words_follows_the_setting(client, settings):
+    settings.LIVINGMAP_STALE_AFTER_DAYS = 365
+    assert "Listings checked in the last year first" in text_of(client.get(SEARCH))
+    settings.LIVINGMAP_STALE_AFTER_DAYS = 90
+    assert "Listings checked in the last 3 months first" in text_of(client.get(SEARCH))
+
+
+def test_near_a_postcode_and_by_words_the_page_says_unchecked_listings_come_lower(client):
+    near = text_of(client.get(SEARCH, {"postcode": "WA14 1AH", "distance": "1"}))
+    assert (
+        "Nearest first, within 1 km of WA14 1AH, but listings not checked in the last 18 months "
+        "come lower." in near
+    )
+    words = text_of(client.get(SEARCH, {"q": "library"}))
+    assert "Best matches first, but listings not checked in the last 18 months come lower." in words
+
+
+def test_near_a_postcode_the_map_follows_the_list_when_a_farther_listing_is_checked(client):
+    point = point_for_postcode("WA14 1AH")
+    before = search_assets(AssetQuery(near=point, within_m=1000, page=2, page_size=PAGE_SIZE))
+    moved = before.hits[0].asset  # the nearest listing not on the first page
+    _verify([moved])
+    response = client.get(SEARCH, {"postcode": "WA14 1AH", "distance": "1"})
+    # A stale listing counts as twice as far away, so the checked one is now on the first page...
+    on_page = result_uuids(response)
+    assert str(moved.uuid) in on_page
+    # ...and the map shows the results in that same order.
+    assert [p[3] for p in map_points(response)][: len(on_page)] == on_page
+
+
+# -- the note under the map ---------------------------------------------------------------------
+
+
+def map_note(response) -> str:
+    match = re.search(r'<p class="govuk-body-s lm-map-note">(.*?)</p>', response.content.decode())
+    return unescape(match.group(1)) if match else ""
+
+
+def test_map_note_when_one_of_two_results_has_a_location(client):
+    # "Cornerstone": a Methodist church with a location and a trust without one.
+    assert search_assets(AssetQuery(words="Cornerstone")).total == 2
+    assert map_assets(AssetQuery(words="Cornerstone")).total == 1
+    note = map_note(client.get(SEARCH, {"q": "Cornerstone"}))
+    assert note == "1 of these 2 results has a location: the map shows it. The list has them all."
+
+
+def test_map_note_when_some_results_have_a_location(client):
+    total = search_assets(AssetQuery(words="scout")).total
+    located = map_assets(AssetQuery(words="scout")).total
+    assert 1 < located < total
+    note = map_note(client.get(SEARCH, {"q": "scout"}))
+    assert note == (
+        f"{located} of these {total} results have a location: the map shows them. "
+        "The list has them all."
+    )
+
+
+def test_map_note_when_every_result_or_the_only_one_has_a_location(client):
+    assert map_note(client.get(SEARCH, {"q": "library", "postcode": "WA14 1AH"})) == (
+        "The map shows every result in the list."
+    )
+    only = client.get(SEARCH, {"q": "Cornerstone Methodist"})
+    assert result_names(only) == ["Cornerstone Methodist Church"]
+    assert map_note(only) == "The map shows the result in the list."
+
+
+def test_map_note_when_the_map_carries_only_the_first_of_the_located_results(client):
+    total = Asset.objects.public().count()
+    located = Asset.objects.public().located().count()
+    assert located < total
+    assert map_note(client.get(SEARCH)) == (
+        f"The map shows the first {MAP_LIMIT} of the {located:,} results that have a location. "
+        f"The list has all {total:,}."
+    )
+
+
+def test_map_note_when_no_result_has_a_location():
+    assert _map_note(0, 0, 3) == "None of these 3 results has a location, so none is on the map."
+
+
+# -- "Find what else is within 1 km": near the asset's own point --------------------------------
+
+
+def nearby_link(response) -> str | None:
+    match = re.search(
+        r'<a class="govuk-link" id="nearby" href="([^"]+)"', response.content.decode()
+    )
+    return unescape(match.group(1)) if match else None
+
+
+def _located_outside_the_postcode_table() -> Asset:
+    """A located demo asset whose postcode is not in Trafford's postcode table."""
+    for asset in Asset.objects.public().located().exclude(postcode="").order_by("name"):
+        try:
+            point_for_postcode(asset.postcode)
+        except PostcodeNotFound:
+            return asset
+    raise AssertionError("every located demo asset's postcode is in the table")
+
+
+def test_find_what_else_is_near_altrincham_library(client, library):
+    link = nearby_link(client.get(library.get_absolute_url()))
+    assert link == f"{SEARCH}?near={library.uuid}&distance=1"
+    response = client.get(link)
+    assert response.status_code == 200
+    expected = search_assets(AssetQuery(near=(library.lon, library.lat), within_m=1000))
+    assert result_names(response) == [h.asset.name for h in expected.hits]
+    assert result_names(response)[0] == "Altrincham Library"
+    text = text_of(response)
+    assert f"{expected.total:,} assets" in text
+    assert "Nearest first, within 1 km of Altrincham Library" in text
+    assert "Searching near Altrincham Library" in text
+    # Paging and the other filters keep the place.
+    assert f"near={library.uuid}" in response.content.decode().split('rel="next"')[0]
+
+
+def test_find_what_else_works_for_a_located_asset_whose_postcode_is_outside_the_area(client):
+    asset = _located_outside_the_postcode_table()
+    assert client.get(SEARCH, {"postcode": asset.postcode}).status_code == 400  # the old link
+    link = nearby_link(client.get(asset.get_absolute_url()))
+    assert link is not None
+    response = client.get(link)
+    assert response.status_code == 200
+    assert asset.name in result_names(response)
+    assert f"within 1 km of {asset.name}" in text_of(response)
+
+
+def test_no_find_what_else_link_for_an_asset_with_no_location(client):
+    # 42nd Street has a Manchester postcode, not in Trafford's table, and no point.
+    asset = Asset.objects.public().get(name__startswith="42nd Street")
+    assert not asset.is_located and asset.postcode == "M4 5AG"
+    response = client.get(asset.get_absolute_url())
+    assert response.status_code == 200
+    assert nearby_link(response) is None
+    assert "Find what else" not in text_of(response)
+
+
+def test_a_search_near_an_unlocated_or_private_asset_is_refused_at_the_postcode(client):
+    unlocated = Asset.objects.public().filter(lat__isnull=True).first()
+    private = _asset_near_altrincham("Pott Street secret group", visibility=Visibility.PRIVATE)
+    for asset in (unlocated, private):
+        response = client.get(SEARCH, {"near": str(asset.uuid), "distance": "1"})
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert '<a href="#postcode">We could not find that place on the map' in html
+        assert 'id="postcode-error"' in html
+        assert private.name not in html
+
+
+def test_a_postcode_replaces_the_place_searched_near(client, library):
+    response = client.get(SEARCH, {"near": str(library.uuid), "postcode": "M32 0TH"})
+    assert response.status_code == 200
+    expected = search_assets(AssetQuery(near=point_for_postcode("M32 0TH"), within_m=2000))
+    assert result_names(response) == [h.asset.name for h in expected.hits]
+    assert "within 2 km of M32 0TH" in text_of(response)
+    assert "Searching near" not in text_of(response)
+
+
+def test_the_same_kind_twice_is_the_same_search_as_once(client):
+    once = client.get(SEARCH, {"kind": "institution"})
+    twice = client.get(SEARCH, {"kind": ["institution", "institution"]})
+    assert twice.status_code == 200
+    assert result_names(twice) == result_names(once)
+
+
+# -- on a phone: the results within reach -------------------------------------------------------
+
+
+def more_filters(response) -> str:
+    match = re.search(
+        r'<details class="govuk-details lm-more-filters"([^>]*)>', response.content.decode()
+    )
+    assert match, "no folded filters"
+    return match.group(1)
+
+
+def test_a_search_folds_the_filters_nobody_chose_and_offers_a_skip_to_the_results(client):
+    searched = client.get(SEARCH, {"q": "library"})
+    assert "open" not in more_filters(searched)
+    assert '<a class="govuk-link" href="#results">Skip to the results</a>' in (
+        searched.content.decode()
+    )
+    # Every filter is still in the form, folded inside <details>, which needs no JavaScript.
+    for name in ("kind", "category", "neighbourhood"):
+        assert f'name="{name}"' in searched.content.decode()
+
+
+def test_the_filters_stay_open_before_a_search_or_when_one_of_them_is_chosen(client):
+    assert "open" in more_filters(client.get(SEARCH))
+    assert "open" in more_filters(client.get(SEARCH, {"category": "library"}))
+    assert "open" in more_filters(client.get(SEARCH, {"kind": "spaceships"}))  # with its error
+
+
+def test_no_skip_link_when_the_search_has_an_error(client):
+    response = client.get(SEARCH, {"postcode": "XYZ"})
+    assert "Skip to the results" not in response.content.decode()

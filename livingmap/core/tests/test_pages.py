@@ -102,11 +102,16 @@ def test_home_page_explains_searches_and_counts_assets_by_kind(client):
     assert "gifts and skills are part of every neighbourhood too, but they are private" in text
     total = Asset.objects.public().count()
     assert f"{total:,} community assets in Trafford" in text
+    missing = re.search(r"Nothing is on the map yet for (.*?)\. If you know", text)
+    assert "None yet" not in text
     for kind in AssetKind:
         if kind == AssetKind.GIFTS:
             continue
         count = Asset.objects.public().filter(kind=kind).count()
-        assert f"{kind.label} {f'{count:,}' if count else 'None yet'}" in text
+        if count:
+            assert f"{kind.label} {count:,}" in text
+        else:
+            assert missing and kind.label.lower() in missing.group(1)
 
 
 def test_about_data_lists_every_data_set_with_publisher_licence_and_attribution(client):
@@ -118,6 +123,11 @@ def test_about_data_lists_every_data_set_with_publisher_licence_and_attribution(
     for dataset in datasets:
         for value in (dataset.name, dataset.publisher, dataset.licence, dataset.attribution):
             assert value in text, (dataset.slug, value)
+    # Releases in words, as on the open data page: "4 April 2023", not "2023-04-04".
+    dated = [d for d in datasets if re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.release)]
+    assert dated
+    for dataset in dated:
+        assert dataset.release not in text and dataset.release_label in text
 
 
 def test_every_page_has_the_frame_title_language_and_no_inline_script(client):

@@ -186,3 +186,67 @@ def test_lsoa_2011_page_shows_its_deprivation_figures(client):
     assert f"{decile.value:g}" in table_row(response, "Index of Multiple Deprivation (decile)")
     assert "1 is the most deprived" in text
     assert rank.indicator.source.name in text
+
+
+# -- the home page ------------------------------------------------------------------------------
+
+
+def _public_counts() -> dict[str, int]:
+    return {
+        kind: Asset.objects.public().filter(kind=kind).count()
+        for kind in AssetKind.values
+        if kind != AssetKind.GIFTS
+    }
+
+
+def test_home_lists_the_kinds_on_the_map_and_invites_suggestions_for_the_others(client):
+    counts = _public_counts()
+    missing = [AssetKind(k).label.lower() for k, n in counts.items() if not n]
+    assert missing, "the demo has no funds and grants"
+    response = client.get("/")
+    text = text_of(response)
+    assert "None yet" not in text
+    for kind, n in counts.items():
+        if n:
+            assert table_row(response, AssetKind(kind).label) == f"{AssetKind(kind).label} {n:,}"
+        else:
+            with pytest.raises(AssertionError):
+                table_row(response, AssetKind(kind).label)
+    listed = ", ".join(missing[:-1]) + ", or " + missing[-1] if len(missing) > 1 else missing[0]
+    assert (
+        f"Nothing is on the map yet for {listed}. If you know of one in Trafford, "
+        "suggest a missing asset" in text
+    )
+    assert 'href="/assets/suggest/">suggest a missing asset</a>' in response.content.decode()
+
+
+def test_a_kind_moves_into_the_table_once_it_has_an_asset(client):
+    lon, lat = point_for_postcode("WA14 1AH")
+    save_asset(Asset(name="Altrincham Community Chest", kind=AssetKind.MONEY, lon=lon, lat=lat))
+    response = client.get("/")
+    label = AssetKind.MONEY.label
+    assert table_row(response, label) == f"{label} 1"
+    missing = re.search(r"Nothing is on the map yet for (.*?)\. If you know", text_of(response))
+    assert missing and label.lower() not in missing.group(1)
+
+
+# -- the header on every page -------------------------------------------------------------------
+
+
+def test_account_links_are_in_the_header_and_the_menu_has_a_toggle(client, django_user_model):
+    html = client.get("/").content.decode()
+    header = html.split('<section aria-label="Site menu"')[0]
+    menu = html.split('<section aria-label="Site menu"')[1].split("</section>")[0]
+    assert '<nav class="lm-header__account" aria-label="Your account">' in header
+    assert "Sign in" in header and "Sign in" not in menu
+    # GOV.UK service navigation: the Menu button is hidden until the script shows it on a phone,
+    # so without JavaScript every link is there.
+    assert (
+        '<button type="button" class="govuk-service-navigation__toggle '
+        'govuk-js-service-navigation-toggle" aria-controls="navigation" hidden>Menu</button>'
+    ) in menu
+    assert menu.count('class="govuk-service-navigation__link"') == 6
+    user = django_user_model.objects.create_user("resident@example.org", "resident@example.org")
+    client.force_login(user)
+    header = client.get("/").content.decode().split('<section aria-label="Site menu"')[0]
+    assert "Your account" in header and "Sign out" in header
