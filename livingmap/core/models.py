@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from django.db import models
 
 
@@ -22,6 +25,21 @@ class Dataset(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def release_label(self) -> str:
+        """The release as people read it: an ISO date (2023-04-04) as "4 April 2023", other
+        wording ("September 2018", "mid-2024") as given, and nothing as "Not stated"."""
+        release = (self.release or "").strip()
+        if not release:
+            return "Not stated"
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", release):
+            try:
+                day = date.fromisoformat(release)
+            except ValueError:
+                return release
+            return f"{day.day} {day:%B %Y}"
+        return release
 
 
 class ImportEvent(models.Model):

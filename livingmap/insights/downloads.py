@@ -11,10 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -388,28 +386,12 @@ def get_download(slug: str) -> Download | None:
     return next((d for d in downloads() if d.slug == slug), None)
 
 
-NOT_STATED = "Not stated"
-
-
 def release_label(release: str) -> str:
-    """A data set's release as people read it: an ISO date (2023-04-04) as "4 April 2023",
-    other wording ("September 2018", "mid-2024") as given, and nothing as "Not stated"."""
-    release = (release or "").strip()
-    if not release:
-        return NOT_STATED
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", release):
-        try:
-            day = date.fromisoformat(release)
-        except ValueError:
-            return release
-        return f"{day.day} {day:%B %Y}"
-    return release
+    """A release as people read it (see `Dataset.release_label`)."""
+    return Dataset(release=release).release_label
 
 
 def datasets() -> list[Dataset]:
     """Every published data set records came from, with its licence and attribution (and
     `release_label`, its release in words)."""
-    found = list(Dataset.objects.exclude(slug__startswith="bench-").order_by("name"))
-    for ds in found:
-        ds.release_label = release_label(ds.release)
-    return found
+    return list(Dataset.objects.exclude(slug__startswith="bench-").order_by("name"))
