@@ -125,8 +125,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Accounts sign in by email address, matched whatever its case (accounts/backends.py).
-AUTHENTICATION_BACKENDS = ["livingmap.accounts.backends.EmailBackend"]
+# Accounts sign in by email address, matched whatever its case (accounts/backends.py). Django's
+# own backend stays second so that sessions begun through it before stay signed in.
+AUTHENTICATION_BACKENDS = [
+    "livingmap.accounts.backends.EmailBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

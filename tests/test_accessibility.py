@@ -221,6 +221,7 @@ def _screen(driver: Any, size: tuple[int, int]) -> Iterator[None]:
 def resident_session(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     """A signed-in resident's session key, committed so that the live server sees it on either
     database; removed when this module's tests are done."""
+    from django.conf import settings
     from django.contrib.auth import (
         BACKEND_SESSION_KEY,
         HASH_SESSION_KEY,
@@ -235,7 +236,7 @@ def resident_session(django_db_setup: None, django_db_blocker: Any) -> Iterator[
         )
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
     yield session.session_key

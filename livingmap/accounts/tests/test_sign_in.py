@@ -369,3 +369,17 @@ def test_a_right_code_too_soon_after_a_wrong_one_is_told_to_wait(client, db):
     )
     response = client.post(url, {"otp_token": f"{totp.token():06d}"})
     assert response.status_code == 302
+
+
+def test_sessions_begun_before_the_email_backend_stay_signed_in(client, db):
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    user = make_user("earlier@example.org")
+    session = client.session
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    response = client.get(reverse("account_home"))
+    assert response.status_code == 200
+    assert response.wsgi_request.user == user
