@@ -149,10 +149,8 @@ def _floats(values: Iterable[float]) -> np.ndarray:
     return np.asarray(values if isinstance(values, Sequence) else list(values), dtype=float)
 
 
-#: Metres in a degree of latitude, and of longitude at the equator (near enough for pairing
-#: points a few hundred metres apart; the exact distance is checked afterwards).
-_M_PER_DEGREE_LAT = 110_574.0
-_M_PER_DEGREE_LON = 111_320.0
+#: Metres in a degree of a great circle on the sphere `haversine_m` measures on.
+_M_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180
 
 
 def points_within(
@@ -170,13 +168,23 @@ def points_within(
     empty = np.zeros(0, dtype=np.int64)
     if not len(xs) or not len(oxs):
         return empty, empty, np.zeros(0)
+    # A local projection about the middle longitude: east-west distances scaled by the cosine of
+    # the latitude. Away from the middle it shears: a pair `metres` apart can look up to
+    # |longitude from the middle| x sin(latitude) x `metres` nearer or further (5 % at the ends
+    # of England, under 1 % across one council), so the tree is asked a little further than
+    # `metres` and the exact great-circle distance decides.
+    every_lon = np.concatenate([xs, oxs])
+    middle = (float(every_lon.min()) + float(every_lon.max())) / 2
+    reach = math.radians(float(np.abs(every_lon - middle).max()))
+    steepest = math.sin(math.radians(float(np.abs(np.concatenate([ys, oys])).max())))
+    stretch = 1.0 + reach * steepest + 0.01
 
     def projected(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return shapely.points(x * np.cos(np.radians(y)) * _M_PER_DEGREE_LON, y * _M_PER_DEGREE_LAT)
+        east = (x - middle) * np.cos(np.radians(y)) * _M_PER_DEGREE
+        return shapely.points(east, y * _M_PER_DEGREE)
 
     tree = shapely.STRtree(projected(oxs, oys))
-    # The projection stretches distances by well under 1 % over a few hundred metres.
-    i, j = tree.query(projected(xs, ys), predicate="dwithin", distance=metres * 1.02)
+    i, j = tree.query(projected(xs, ys), predicate="dwithin", distance=metres * stretch)
     distance = haversine_many(xs[i], ys[i], oxs[j], oys[j])
     keep = distance <= metres
     i, j, distance = i[keep], j[keep], distance[keep]

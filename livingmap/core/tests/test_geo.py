@@ -40,3 +40,37 @@ def test_points_within_finds_every_pair_a_brute_force_finds_nearest_first():
 def test_points_within_with_nothing_to_pair_is_empty():
     i, j, metres = points_within([], [], [-2.3], [53.4], 150)
     assert len(i) == len(j) == len(metres) == 0
+
+
+def _destination(lon: float, lat: float, bearing: float, metres: float) -> tuple[float, float]:
+    """The point `metres` from (lon, lat) along `bearing` degrees, on the haversine sphere."""
+    from math import asin, atan2, cos, degrees, radians, sin
+
+    from livingmap.core.geo import EARTH_RADIUS_M
+
+    d, b = metres / EARTH_RADIUS_M, radians(bearing)
+    p1, l1 = radians(lat), radians(lon)
+    p2 = asin(sin(p1) * cos(d) + cos(p1) * sin(d) * cos(b))
+    l2 = l1 + atan2(sin(b) * sin(d) * cos(p1), cos(d) - sin(p1) * sin(p2))
+    return degrees(l2), degrees(p2)
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [(-5.5, 50.1), (-7.9, 54.5), (-4.25, 55.86), (1.75, 52.6), (-2.3, 53.4)],
+    ids=["Cornwall", "Northern Ireland", "Glasgow", "Norfolk", "Trafford"],
+)
+def test_points_within_is_exact_anywhere_in_the_uk_whatever_the_bearing(lon, lat):
+    """A national import pairs points across the whole country at once: a pair 149 m apart is
+    found and one 151 m apart is not, wherever they are and whichever way they lie, with points
+    at the other ends of the country in the same call."""
+    bearings = list(range(0, 360, 15))
+    near = [_destination(lon, lat, b, 149.0) for b in bearings]
+    far = [_destination(lon, lat, b, 151.0) for b in bearings]
+    others = [*near, *far, (-6.3, 49.9), (1.76, 52.9), (-8.1, 55.2)]
+    i, j, metres = points_within(
+        [lon, -5.6, 1.7], [lat, 50.0, 52.5], [p[0] for p in others], [p[1] for p in others], 150
+    )
+    from_here = j[i == 0].tolist()
+    assert sorted(from_here) == list(range(len(near)))
+    assert metres[i == 0] == pytest.approx([149.0] * len(near), abs=0.01)
