@@ -372,6 +372,8 @@ def read_csv(
         reader = csv.reader(handle, delimiter=delimiter)
         try:
             header = [name.strip() for name in next(reader, [])]
+            while header and not header[-1]:
+                header.pop()  # blank columns at the end (a trailing comma) name nothing
         except UnicodeDecodeError as exc:
             raise SourceError(_encoding_problem(path, encoding)) from exc
         except csv.Error as exc:
@@ -400,7 +402,9 @@ def read_csv(
                 label = f"line {reader.line_num}"
                 if reader.line_num > first + 1:  # a value ran over several lines
                     label = f"lines {first + 1}-{reader.line_num}"
-                    swallowed = _swallowed_lines(values, width, delimiter)
+                    # Only a row that does not fit the header may have swallowed others: a
+                    # description over two lines, with commas in it, is just that.
+                    swallowed = len(values) != width and _swallowed_lines(values, width, delimiter)
                     if swallowed:
                         row: dict[Any, Any] = dict(zip(header, values, strict=False))
                         row[None] = MisshapenRow(

@@ -559,6 +559,39 @@ def test_csv_rows_come_as_the_header_names_them_and_misshapen_rows_say_why(tmp_p
     ]
 
 
+def test_a_value_over_several_lines_with_commas_and_a_header_with_a_trailing_comma_are_fine(
+    tmp_path,
+):
+    path = tmp_path / "clubs.csv"
+    path.write_text(
+        "name,postcode,description,phone,\n"
+        'Sale Club,M33 7YH,"Meets weekly.\nTea, cake, games, crafts",0161 000 0000\n'
+        "Hale Club,WA15 9AS,Choir,0161 111 1111,\n"
+    )
+    rows = list(read_csv(path))
+    assert rows == [
+        (
+            "lines 2-3",
+            {
+                "name": "Sale Club",
+                "postcode": "M33 7YH",
+                "description": "Meets weekly.\nTea, cake, games, crafts",
+                "phone": "0161 000 0000",
+            },
+        ),
+        (
+            "line 4",
+            {
+                "name": "Hale Club",
+                "postcode": "WA15 9AS",
+                "description": "Choir",
+                "phone": "0161 111 1111",
+                None: [""],
+            },
+        ),
+    ]
+
+
 def test_a_quote_left_open_is_reported_with_its_row_and_nothing_after_it_is_lost(tmp_path):
     path = tmp_path / "pc.csv"
     path.write_text(
