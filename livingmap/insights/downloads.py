@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from livingmap.areas.models import Area, AreaLevel, Indicator, IndicatorValue
 from livingmap.assets.models import Asset, AssetSource, Category
 from livingmap.core.models import Dataset
+from livingmap.core.text import spreadsheet_safe
 
 from . import selectors
 
@@ -34,19 +35,8 @@ CC_BY_URL = "https://creativecommons.org/licenses/by/4.0/"
 #: which.
 LICENCE_URLS = {OGL: OGL_URL, "Open Database Licence (ODbL) v1.0": ODBL_URL, CC_BY: CC_BY_URL}
 
-#: A spreadsheet treats a cell starting with one of these as a formula (OWASP: CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> Any:
-    """One cell of a CSV, safe to open in a spreadsheet: text starting with = + - @, a tab or a
-    carriage return gets a leading single quote, so it is shown as text and never run as a
-    formula (OWASP's advice). Numbers are written as they are, so -2.35 stays a number."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+#: Every cell of every CSV goes through `csv_cell`: see core.text.spreadsheet_safe.
+csv_cell = spreadsheet_safe
 
 
 def csv_rows(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:

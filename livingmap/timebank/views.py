@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from livingmap.accounts.guards import guard
 from livingmap.accounts.permissions import can, require
+from livingmap.core.text import spreadsheet_safe
 
 from . import selectors, services
 from .forms import BulkForm, JoinForm, ListingForm, MessageForm, RecordForm, StatementRangeForm
@@ -37,8 +38,8 @@ def _csv(filename: str, rows: Any) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
-    for row in rows:
-        writer.writerow(row)
+    for row in rows:  # members' own words: never a formula when a broker opens it
+        writer.writerow([spreadsheet_safe(value) for value in row])
     return response
 
 

@@ -161,6 +161,29 @@ def test_broker_tools(client):
     assert st.status_code == 200 and b"-120" in st.content
 
 
+def test_broker_csv_files_never_carry_a_spreadsheet_formula(client):
+    tb = make_bank(2)
+    services.record_exchange(
+        by=tb.broker,
+        payer=tb.account(0),
+        payee=tb.account(1),
+        minutes=30,
+        description='=HYPERLINK("http://evil.example","Sewing")',
+    )
+    client.force_login(tb.broker)
+    data = rows(client.get(reverse("timebank_exchanges_csv", args=[tb.bank.slug])))
+    cells = [cell for row in data for cell in row]
+    assert '\'=HYPERLINK("http://evil.example","Sewing")' in cells
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+    statement = rows(
+        client.get(
+            reverse("timebank_statement", args=[tb.bank.slug])
+            + f"?account={tb.account(0).pk}&format=csv"
+        )
+    )
+    assert any(cell.startswith("'=HYPERLINK") for row in statement for cell in row), statement
+
+
 def test_demo_and_check_commands(capsys):
     from django.core.management import call_command
 
