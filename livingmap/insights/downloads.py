@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from livingmap.areas.models import Area, AreaLevel, Indicator, IndicatorValue
-from livingmap.assets.models import Asset, AssetSource, Category
+from livingmap.areas.models import Area, AreaComponent, AreaLevel, Indicator, IndicatorValue
+from livingmap.assets.models import Asset, AssetKind, AssetSource, Category, Visibility
 from livingmap.core.models import Dataset
 from livingmap.core.text import spreadsheet_safe
 
@@ -229,18 +229,28 @@ def dataset_licences(ds: Dataset) -> list[Licence]:
     ]
 
 
+def _published() -> Any:
+    """Data sets that can be named on a page (the benchmarks' synthetic ones never are)."""
+    return Dataset.objects.exclude(slug__startswith="bench-").order_by("name")
+
+
 def asset_datasets() -> list[Dataset]:
-    """The data sets that the public assets came from (their sources)."""
+    """The data sets that the public assets came from (their sources). For each data set the
+    database looks through its sources only until it meets one public asset."""
     public = AssetSource.objects.filter(
-        dataset=OuterRef("pk"), asset__in=Asset.objects.public().order_by()
-    )
-    return list(Dataset.objects.filter(Exists(public)).order_by("name"))
+        dataset=OuterRef("pk"), asset__visibility=Visibility.PUBLIC
+    ).exclude(asset__kind=AssetKind.GIFTS)
+    return list(_published().filter(Exists(public)))
 
 
 def neighbourhood_datasets() -> list[Dataset]:
-    """The data sets the neighbourhoods' boundaries came from."""
-    ids = Area.objects.neighbourhoods().order_by().values("source_id")
-    return list(Dataset.objects.filter(id__in=ids).order_by("name"))
+    """The data sets the neighbourhoods' boundaries came from: an imported neighbourhood's own,
+    and for one built from statutory areas those of the statutory boundaries it lies on (a drawn
+    one is Living Map's own)."""
+    own = Area.objects.neighbourhoods().order_by().values("source_id")
+    built = Area.objects.neighbourhoods().filter(origin=Area.Origin.BUILT).order_by().values("id")
+    parts = AreaComponent.objects.filter(neighbourhood__in=built).values("component__source_id")
+    return list(_published().filter(Q(id__in=own) | Q(id__in=parts)))
 
 
 def indicator_datasets() -> list[Dataset]:
@@ -252,13 +262,25 @@ def indicator_datasets() -> list[Dataset]:
         .values_list("source_id", flat=True)
         .distinct()
     )
-    return list(Dataset.objects.filter(id__in=ids - {None}).order_by("name"))
+    return list(_published().filter(id__in=ids - {None}))
 
 
-def profile_datasets() -> list[Dataset]:
+def profile_datasets(assets: Callable[[], list[Dataset]] = asset_datasets) -> list[Dataset]:
     """A profile is derived from the indicators, the neighbourhoods and the assets."""
-    found = {d.id: d for d in indicator_datasets() + neighbourhood_datasets() + asset_datasets()}
+    found = {d.id: d for d in indicator_datasets() + neighbourhood_datasets() + assets()}
     return sorted(found.values(), key=lambda d: d.name)
+
+
+def _once(read: Callable[[], list[Dataset]]) -> Callable[[], list[Dataset]]:
+    """`read`, run at most once (several downloads on one page share the same data sets)."""
+    kept: list[list[Dataset]] = []
+
+    def once() -> list[Dataset]:
+        if not kept:
+            kept.append(read())
+        return kept[0]
+
+    return once
 
 
 @dataclass
@@ -311,6 +333,7 @@ def downloads() -> list[Download]:
         "Every public community asset with its kind, categories, location and the data sets it "
         "came from. People's gifts and skills and private records are never included."
     )
+    assets = _once(asset_datasets)
     return [
         Download(
             "assets-csv",
@@ -319,7 +342,7 @@ def downloads() -> list[Download]:
             "CSV",
             "text/csv",
             assets_csv,
-            sources=asset_datasets,
+            sources=assets,
         ),
         Download(
             "assets-geojson",
@@ -328,7 +351,7 @@ def downloads() -> list[Download]:
             "GeoJSON",
             "application/geo+json",
             assets_geojson,
-            sources=asset_datasets,
+            sources=assets,
         ),
         Download(
             "neighbourhoods-geojson",
@@ -355,7 +378,7 @@ def downloads() -> list[Download]:
             "CSV",
             "text/csv",
             profiles_csv,
-            sources=profile_datasets,
+            sources=lambda: profile_datasets(assets),
             derived=True,
         ),
         Download(
@@ -384,4 +407,4 @@ def release_label(release: str) -> str:
 def datasets() -> list[Dataset]:
     """Every published data set records came from, with its licence and attribution (and
     `release_label`, its release in words)."""
-    return list(Dataset.objects.exclude(slug__startswith="bench-").order_by("name"))
+    return list(_published())

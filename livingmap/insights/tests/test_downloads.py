@@ -172,6 +172,30 @@ def test_licences_follow_the_data_not_a_fixed_label():
     assert {lic.name for lic in d.licences} == _licences_of_public_assets()
 
 
+def test_a_neighbourhood_built_from_wards_carries_the_wards_licence():
+    from livingmap.areas.models import Area, AreaLevel
+    from livingmap.areas.services import build_neighbourhood
+
+    wards = list(
+        Area.objects.filter(level=AreaLevel.WARD, is_current=True).order_by("gss_code")[:2]
+    )
+    ward_source = wards[0].source
+    assert ward_source is not None
+    Area.objects.neighbourhoods().delete()
+    build_neighbourhood(name="Two Wards", components=wards)
+    hoods = downloads.get_download("neighbourhoods-geojson")
+    # The statutory boundaries it lies on (its wards, and the smaller areas within them).
+    assert ward_source.slug in [d.slug for d in hoods.datasets]
+    assert all(d.slug.startswith("trafford-") for d in hoods.datasets)
+    assert {lic.name for lic in hoods.licences} == {downloads.OGL}
+
+
+def test_the_open_data_page_reads_the_assets_data_sets_once(client, django_assert_max_num_queries):
+    client.get("/open-data/")  # anything built once per process is built
+    with django_assert_max_num_queries(20):
+        assert client.get("/open-data/").status_code == 200
+
+
 def test_release_is_written_alike_and_not_stated_when_missing(client):
     assert downloads.release_label("2023-04-04") == "4 April 2023"
     assert downloads.release_label("September 2018") == "September 2018"
