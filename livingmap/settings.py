@@ -28,6 +28,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LIVINGMAP_VAR_DIR", BASE_DIR / "var"))
@@ -199,17 +200,28 @@ LIVINGMAP_ADMIN_REQUIRE_2FA = (
     LIVINGMAP_REQUIRE_2FA and os.environ.get("LIVINGMAP_ADMIN_REQUIRE_2FA", "1") == "1"
 )
 
-# Email: SMTP when EMAIL_HOST is set, else printed to the console (development).
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_BACKEND = (
+# Email: SMTP when EMAIL_HOST is set, else printed to the console (development). Django 6.1
+# configures it in MAILERS (the EMAIL_* settings are deprecated there); 5.2 in EMAIL_*.
+_smtp_host = os.environ.get("EMAIL_HOST", "")
+_mail_backend = (
     "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
+    if _smtp_host
     else "django.core.mail.backends.console.EmailBackend"
 )
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "1") == "1"
+_smtp = {
+    "host": _smtp_host,
+    "port": int(os.environ.get("EMAIL_PORT", "587")),
+    "username": os.environ.get("EMAIL_HOST_USER", ""),
+    "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+    "use_tls": os.environ.get("EMAIL_USE_TLS", "1") == "1",
+}
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _smtp if _smtp_host else {}}}
+else:
+    EMAIL_BACKEND = _mail_backend
+    EMAIL_HOST, EMAIL_PORT = _smtp["host"], _smtp["port"]
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _smtp["username"], _smtp["password"]
+    EMAIL_USE_TLS = _smtp["use_tls"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Living Map <no-reply@localhost>")
 
 # Background tasks (django-tasks). django-tasks 0.12 ships the immediate and dummy backends
