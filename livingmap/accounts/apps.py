@@ -9,6 +9,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
+
+        from livingmap.accounts import outbox
         from livingmap.accounts.permissions import load_rules
 
         load_rules(self)
+        request_started.connect(outbox.start, dispatch_uid="accounts_outbox_start")
+        request_finished.connect(outbox.finish, dispatch_uid="accounts_outbox_finish")

@@ -7,13 +7,16 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.mail import EmailMessage
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import HttpRequest
+from django.template import loader
 
 from livingmap.areas.selectors import PostcodeNotFound, point_for_postcode
 from livingmap.assets.models import AssetKind, Category
 from livingmap.core.text import PostcodeError, normalise_postcode
 
+from .outbox import send_after_response
 from .selectors import account_for_email
 
 User = get_user_model()
@@ -70,7 +73,8 @@ class GovForm(ErrorListMixin, forms.Form):
 class GovPasswordResetForm(ErrorListMixin, PasswordResetForm):
     """Django's password reset (by email, matched case-insensitively; never says whether an
     address has an account). An account whose email address was never confirmed cannot use a
-    reset link, so it is sent a new confirmation link instead."""
+    reset link, so it is sent a new confirmation link instead. The email goes after the
+    response (`outbox`), so the page takes as long whether or not an email was sent."""
 
     govuk_errors = {"email": {"required": "Enter your email address"}}
 
@@ -80,6 +84,19 @@ class GovPasswordResetForm(ErrorListMixin, PasswordResetForm):
             from .services import resend_confirmation
 
             resend_confirmation(email=self.cleaned_data["email"], base_url=_base_url(request))
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        send_after_response(EmailMessage(subject, body, from_email, [to_email]))
 
 
 class GovSetPasswordForm(ErrorListMixin, SetPasswordForm):
@@ -95,22 +112,36 @@ def _base_url(request: HttpRequest) -> str:
 
 
 class SignUpForm(GovForm):
-    name = forms.CharField(label="Your name", max_length=150)
+    """Sign-up asks only for the email address: the name and password are chosen on the page
+    the emailed link opens (`CreateAccountForm`), by whoever can read that address's email."""
+
     email = forms.EmailField(label="Email address", max_length=254)
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=128)
-    password2 = forms.CharField(
-        label="Confirm password", widget=forms.PasswordInput, max_length=128
-    )
-    govuk_errors = {
-        "email": {"required": "Enter your email address"},
-        "password1": {"required": "Enter a password"},
-        "password2": {"required": "Confirm your password"},
-    }
+    govuk_errors = {"email": {"required": "Enter your email address"}}
 
     def clean_email(self) -> str:
         # Whether the address already has an account is not said here (that would tell anyone
         # who has an account): services.sign_up emails the address either way.
         return self.cleaned_data["email"].strip().lower()
+
+
+class CreateAccountForm(GovForm):
+    """The page a confirmation link opens: the account's name and password (Django's password
+    validators, which compare it with the address too)."""
+
+    name = forms.CharField(label="Your name", max_length=150)
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, max_length=128)
+    password2 = forms.CharField(
+        label="Confirm password", widget=forms.PasswordInput, max_length=128
+    )
+    govuk_errors = {
+        "name": {"required": "Enter your name"},
+        "password1": {"required": "Enter a password"},
+        "password2": {"required": "Confirm your password"},
+    }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -118,7 +149,11 @@ class SignUpForm(GovForm):
         if p1 and p2 and p1 != p2:
             self.add_error("password2", "The passwords do not match.")
         elif p1:
-            user = User(username=data.get("email", ""), email=data.get("email", ""))
+            user = User(
+                username=self.user.get_username(),
+                email=self.user.email,
+                first_name=data.get("name", ""),
+            )
             try:
                 password_validation.validate_password(p1, user)
             except forms.ValidationError as exc:
@@ -133,8 +168,10 @@ class ResendConfirmationForm(GovForm):
 
 class LoginForm(ErrorListMixin, AuthenticationForm):
     """Sign in with an email address, matched case-insensitively (an account made with
-    `createsuperuser --username QA2@Example.org` signs in as qa2@example.org too); an account
-    whose email is not confirmed is told so."""
+    `createsuperuser --username QA2@Example.org` signs in as qa2@example.org too). An account
+    waiting for confirmation has no password until its link is followed, so it is refused as any
+    wrong password is; one signed up before that rule, with the right password, is told to
+    confirm."""
 
     username = forms.CharField(label="Email address", max_length=254)
     error_messages = {
@@ -147,12 +184,20 @@ class LoginForm(ErrorListMixin, AuthenticationForm):
     }
 
     def clean(self) -> dict[str, Any]:
+        from .services import is_unconfirmed
+
         typed = (self.cleaned_data.get("username") or "").strip()
         user = account_for_email(typed) if typed else None
         # Django's backend matches the username exactly: hand it the account's own spelling.
         self.cleaned_data["username"] = user.get_username() if user else typed.lower()
         password = self.cleaned_data.get("password")
-        if user is not None and password and not user.is_active and user.check_password(password):
+        if (
+            user is not None
+            and password
+            and not user.is_active
+            and user.check_password(password)
+            and is_unconfirmed(user)
+        ):
             raise forms.ValidationError(self.error_messages["inactive"], code="inactive")
         return super().clean()
 

@@ -1,4 +1,5 @@
-"""People and their assets: admins, claims, suggestions, history, reminders, personal records."""
+"""People and their assets: profiles, admins, claims, suggestions, history, reminders, personal
+records."""
 
 from __future__ import annotations
 
@@ -6,6 +7,19 @@ from django.conf import settings
 from django.db import models
 
 USER = settings.AUTH_USER_MODEL
+
+
+class Profile(models.Model):
+    """What Living Map keeps about an account beyond Django's user: whether its email address is
+    confirmed. Sign-up makes one with no date (waiting for confirmation); following the emailed
+    link sets the date. Accounts an administrator makes (the admin, `createsuperuser`) have none,
+    so they are never "waiting for confirmation" and a link can never turn them on."""
+
+    user = models.OneToOneField(USER, on_delete=models.CASCADE, related_name="profile")
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
 
 
 class AssetAdmin(models.Model):
@@ -86,10 +100,20 @@ class Suggestion(models.Model):
         related_name="+",
         help_text="The asset created or merged into when it was approved.",
     )
+    #: What makes a waiting suggestion the same as another (asset, who, note and proposal,
+    #: hashed): the database keeps one waiting suggestion per key, so a double click stores one.
+    pending_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pending_key"],
+                condition=models.Q(status="pending") & ~models.Q(pending_key=""),
+                name="one_waiting_suggestion_per_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return (

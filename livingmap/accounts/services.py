@@ -3,6 +3,9 @@ personal records and erasure. Every function runs in a transaction."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,8 +14,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import signing
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import EmailMessage, send_mail
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -26,10 +29,12 @@ from .models import (
     ChangeKind,
     Claim,
     PersonalAsset,
+    Profile,
     ReviewReminder,
     Status,
     Suggestion,
 )
+from .outbox import send_after_response
 from .selectors import account_for_email
 from .signals import personal_data_erase, personal_data_export
 
@@ -72,9 +77,10 @@ CONFIRM_EMAIL_DAYS = 3
 
 
 def is_unconfirmed(user: Any) -> bool:
-    """Signed up but never confirmed the email address (not an account an administrator
-    turned off, which has signed in before and must not be switched back on by a link)."""
-    return not user.is_active and user.last_login is None
+    """Signed up and has not yet confirmed the email address: its `Profile` says so. An account
+    an administrator made has no profile and a confirmed one has a date, so an account an
+    administrator turned off is never taken for one waiting to be confirmed."""
+    return Profile.objects.filter(user_id=user.pk, email_confirmed_at__isnull=True).exists()
 
 
 def _password_mark(user: Any) -> str:
@@ -82,83 +88,124 @@ def _password_mark(user: Any) -> str:
 
 
 def confirmation_token(user: Any) -> str:
-    """The signed token of a link to confirm a person's email address. It names the password
-    chosen at sign-up, so signing up again (a new password) makes older links stop working."""
+    """The signed token of a link to confirm a person's email address. It names the account's
+    password (an unusable one until the address is confirmed), so a link works until the person
+    has chosen their password with it, and never after."""
     return signing.dumps([user.pk, _password_mark(user)], salt=VERIFY_EMAIL_SALT)
 
 
 def user_from_confirmation_token(token: str) -> Any:
     """The account a confirmation link is for; signing.BadSignature if it is forged, too old,
-    or no longer the latest; the user model's DoesNotExist if the account is gone."""
+    or already used; the user model's DoesNotExist if the account is gone."""
     pk, mark = signing.loads(token, salt=VERIFY_EMAIL_SALT, max_age=CONFIRM_EMAIL_DAYS * 86400)
     user = get_user_model().objects.get(pk=pk)
     if not constant_time_compare(str(mark), _password_mark(user)):
-        raise signing.BadSignature("This link is no longer the latest one.")
+        raise signing.BadSignature("This link was used already.")
     return user
 
 
-def send_confirmation_link(*, user: Any, base_url: str) -> None:
+def _confirmation_email(user: Any, base_url: str) -> EmailMessage:
     link = base_url + reverse("account_verify", args=[confirmation_token(user)])
-    _mail(
+    return _message(
         "Confirm your email address for Living Map",
-        "Follow this link to confirm your email address and start using your account:\n\n"
-        f"{link}\n\nThe link works for {CONFIRM_EMAIL_DAYS} days. If you have forgotten your "
-        "password, confirm your address first, then reset your password.\n\n"
-        "If you did not sign up, ignore this email.",
+        "Someone, probably you, asked to create a Living Map account with this email address."
+        "\n\nTo create your account, follow this link, then choose your name and password:\n\n"
+        f"{link}\n\nThe link works for {CONFIRM_EMAIL_DAYS} days.\n\n"
+        "If you did not sign up, ignore this email. No account can be used unless someone "
+        "follows the link.",
         [user.email],
     )
 
 
-@transaction.atomic
-def sign_up(*, name: str, email: str, password: str, base_url: str) -> None:
-    """A new account, inactive until its email address is confirmed. What happens is never
-    shown on the page (that would tell anyone which addresses have accounts); the address is
-    emailed whatever it is:
-
-    - a new address gets a link to confirm it;
-    - an address that signed up but never confirmed gets a new link, and the name and password
-      given now replace the old ones (only the address's owner can confirm, so the latest
-      sign-up wins; links sent before stop working);
-    - an address with an account is told so, with links to sign in and to reset the password.
-    """
-    email = email.strip().lower()
-    user = account_for_email(email)
-    if user is None:
-        user = get_user_model().objects.create_user(
-            username=email, email=email, password=password, first_name=name, is_active=False
+def _already_email(user: Any, email: str, base_url: str) -> EmailMessage:
+    if not user.is_active:
+        body = (
+            "Someone, probably you, tried to create a Living Map account with this email "
+            "address. It already has an account, but the people who run Living Map have turned "
+            "it off, so it cannot be used to sign in.\n\n"
+            "If it was not you, you can ignore this email."
         )
-        send_confirmation_link(user=user, base_url=base_url)
-    elif is_unconfirmed(user):
-        user.first_name = name
-        user.set_password(password)
-        user.save(update_fields=["first_name", "password"])
-        send_confirmation_link(user=user, base_url=base_url)
-    elif user.is_active:
-        _mail(
-            "You already have a Living Map account",
+    else:
+        body = (
             "Someone, probably you, tried to create a Living Map account with this email "
             "address. It already has an account.\n\n"
             f"Sign in: {base_url}{reverse('account_login')}\n\n"
-            f"If you have forgotten your password, reset it: "
+            "If you have forgotten your password, reset it: "
             f"{base_url}{reverse('password_reset')}\n\n"
-            "If it was not you, you can ignore this email.",
-            [user.email or email],
+            "If it was not you, you can ignore this email."
         )
+    return _message("You already have a Living Map account", body, [user.email or email])
 
 
-def resend_confirmation(*, email: str, base_url: str) -> None:
-    """Send a new confirmation link if `email` has an account waiting for confirmation;
-    otherwise do nothing (and the page says the same either way)."""
-    user = account_for_email(email)
-    if user is not None and is_unconfirmed(user):
-        send_confirmation_link(user=user, base_url=base_url)
+def _new_account(email: str) -> Any:
+    """An account waiting for confirmation: no name, no usable password, turned off. If someone
+    else's sign-up for the same address made one at the same moment (a double click), that one."""
+    try:
+        with transaction.atomic():
+            user = get_user_model().objects.create_user(
+                username=email, email=email, password=None, is_active=False
+            )
+            Profile.objects.create(user=user)
+            return user
+    except IntegrityError:
+        user = account_for_email(email)
+        if user is None:
+            raise
+        return user
 
 
 @transaction.atomic
-def confirm_email(*, user: Any) -> None:
+def sign_up(*, email: str, base_url: str) -> None:
+    """Someone asks for an account for `email`. Every address gets one email, sent after the
+    response has gone (`outbox`), and no case hashes a password (none is given), so neither the
+    page nor its timing tells anyone which addresses have accounts:
+
+    - a new address gets an account waiting for confirmation, and a link to confirm it;
+    - an address waiting for confirmation gets the link again; its account does not change;
+    - an address with an account is told so, with links to sign in and to reset the password
+      (or, if an administrator turned the account off, that it is turned off).
+
+    The account's name and password are chosen on the page the link opens (`confirm_email`),
+    so only someone who reads the address's email can choose them: nobody can sign up with
+    someone else's address and have them turn on an account with a password they did not
+    choose.
+    """
+    email = email.strip().lower()
+    user = account_for_email(email) or _new_account(email)
     if is_unconfirmed(user):
-        user.is_active = True
-        user.save(update_fields=["is_active"])
+        send_after_response(_confirmation_email(user, base_url))
+    else:
+        send_after_response(_already_email(user, email, base_url))
+
+
+def resend_confirmation(*, email: str, base_url: str) -> None:
+    """Send the confirmation link again if `email` has an account waiting for confirmation;
+    otherwise send nothing. The page says the same either way, and the email goes after the
+    response, so its time says nothing either."""
+    user = account_for_email(email)
+    if user is not None and is_unconfirmed(user):
+        send_after_response(_confirmation_email(user, base_url))
+
+
+@transaction.atomic
+def confirm_email(*, user: Any, name: str, password: str) -> bool:
+    """The person who followed the confirmation link chose the account's name and password: the
+    address is confirmed and the account turned on. Only an account waiting for confirmation
+    changes (False otherwise: confirmed already, or made or turned off by an administrator)."""
+    profile = (
+        Profile.objects.select_for_update()
+        .filter(user_id=user.pk, email_confirmed_at__isnull=True)
+        .first()
+    )
+    if profile is None:
+        return False
+    user.first_name = name
+    user.set_password(password)
+    user.is_active = True
+    user.save(update_fields=["first_name", "password", "is_active"])
+    profile.email_confirmed_at = timezone.now()
+    profile.save(update_fields=["email_confirmed_at"])
+    return True
 
 
 def record_sign_of_life(asset: object, kind: str, when: datetime | None = None) -> None:
@@ -232,9 +279,12 @@ def _apply(asset: Any, values: dict[str, Any]) -> list[Any] | None:
     The point moves only when asked to: `values` gives the point itself ("lon" and "lat", as
     a revert does), or a different postcode, which moves it to that postcode's centre — unless
     the asset had a point and no postcode (a point from a map or a survey is more exact than a
-    postcode's centre). An unchanged postcode never moves it."""
-    from livingmap.areas.selectors import point_for_postcode
+    postcode's centre). An unchanged postcode never moves a located asset; an asset with no point
+    gets its postcode's centre whenever it is saved, if the postcode table has it (it may not
+    have had it when the asset was imported)."""
+    from livingmap.areas.selectors import PostcodeNotFound, point_for_postcode
     from livingmap.assets.models import Category
+    from livingmap.core.text import PostcodeError
 
     old_postcode = asset.postcode if asset.pk else ""
     had_point_only = asset.is_located and not old_postcode
@@ -252,6 +302,9 @@ def _apply(asset: Any, values: dict[str, Any]) -> list[Any] | None:
         and not had_point_only
     ):
         asset.lon, asset.lat = point_for_postcode(values["postcode"])
+    elif asset.postcode and not asset.is_located:
+        with contextlib.suppress(PostcodeError, PostcodeNotFound):  # else it stays unlocated
+            asset.lon, asset.lat = point_for_postcode(asset.postcode)
     return categories
 
 
@@ -397,7 +450,8 @@ def submit_suggestion(
     """A proposed change (only the fields that differ are kept) or a proposed new asset.
 
     The same suggestion sent again by the same person (a second click, a refresh) while the
-    first is still waiting is not stored twice: the waiting one is returned."""
+    first is still waiting is not stored twice: the waiting one is returned. The database keeps
+    one waiting suggestion per `pending_key`, so two clicks at the same moment store one too."""
     original = snapshot(asset) if asset is not None else {}
     if asset is not None:
         proposed = {f: pair[1] for f, pair in diff(original, proposed).items()}
@@ -405,19 +459,37 @@ def submit_suggestion(
     if isinstance(proposed.get("categories"), list):
         proposed = {**proposed, "categories": sorted(proposed["categories"])}
     user, email = _real(user), ("" if _real(user) else email)
-    if proposed:
-        waiting = Suggestion.objects.select_for_update().filter(
-            status=Status.PENDING, asset=asset, note=note
-        )
-        waiting = (
-            waiting.filter(user=user) if user else waiting.filter(user=None, email__iexact=email)
-        )
-        for earlier in waiting:
-            if earlier.proposed == proposed:
-                return earlier
-    return Suggestion.objects.create(
-        asset=asset, proposed=proposed, original=original, note=note, user=user, email=email
-    )
+    key = pending_key(asset=asset, proposed=proposed, user=user, email=email, note=note)
+    try:
+        with transaction.atomic():
+            return Suggestion.objects.create(
+                asset=asset,
+                proposed=proposed,
+                original=original,
+                note=note,
+                user=user,
+                email=email,
+                pending_key=key,
+            )
+    except IntegrityError:
+        earlier = Suggestion.objects.filter(status=Status.PENDING, pending_key=key).first()
+        if not key or earlier is None:
+            raise
+        return earlier
+
+
+def pending_key(
+    *, asset: Any | None, proposed: dict[str, Any], user: Any, email: str, note: str
+) -> str:
+    """What makes a waiting suggestion the same as another: the asset, who sent it (their account,
+    else their email address in any case), the note and the proposal (in any order), hashed.
+    Blank for a suggestion that proposes nothing."""
+    if not proposed:
+        return ""
+    who = f"user {user.pk}" if user is not None else f"email {email.strip().lower()}"
+    about = str(asset.pk) if asset is not None else None
+    text = json.dumps([about, who, note, proposed], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _decided(suggestion: Suggestion, moderator: Any, status: str, reason: str = "") -> None:
@@ -622,6 +694,11 @@ def export_my_data(user: Any) -> dict[str, Any]:
             "name": user.get_full_name(),
             "joined": when(user.date_joined),
             "last_login": when(user.last_login),
+            "email_confirmed_at": when(
+                Profile.objects.filter(user_id=user.pk)
+                .values_list("email_confirmed_at", flat=True)
+                .first()
+            ),
         },
         "gifts_and_skills": [
             {
@@ -670,10 +747,16 @@ def erase_my_data(user: Any) -> None:
 
     personal_data_erase.send(sender=erase_my_data, user=user)
     Asset.objects.filter(personal__person=user).delete()
-    Suggestion.objects.filter(Q(user=user) | _email_q(user)).update(email="", user=None, note="")
+    Suggestion.objects.filter(Q(user=user) | _email_q(user)).update(
+        email="", user=None, note="", pending_key=""
+    )
     AssetChange.objects.filter(user=user).update(user=None)
     AccessLog.objects.filter(reader=user).update(reader=None, reader_name="A former user")
     user.delete()
+
+
+def _message(subject: str, body: str, to: list[str]) -> EmailMessage:
+    return EmailMessage(subject, body, None, [t for t in to if t])
 
 
 def _mail(subject: str, body: str, to: list[str]) -> None:

@@ -28,6 +28,7 @@ from . import selectors, services
 from .forms import (
     ClaimForm,
     ConsentForm,
+    CreateAccountForm,
     EditAssetForm,
     EraseForm,
     GovPasswordResetForm,
@@ -88,12 +89,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             return _invalid(request, "accounts/signup.html", {"form": form})
         # The same page follows whether or not the address has an account (the email says).
-        services.sign_up(
-            name=form.cleaned_data["name"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            base_url=_base_url(request),
-        )
+        services.sign_up(email=form.cleaned_data["email"], base_url=_base_url(request))
         return redirect("account_signup_done")
     return render(request, "accounts/signup.html", {"form": SignUpForm()})
 
@@ -123,17 +119,29 @@ def resend_confirmation_done(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a confirmation link opens: whoever can read the address's email chooses the
+    account's name and password here, and that confirms the address (a GET changes nothing, so
+    link scanners cannot confirm). The link works once, only for an account waiting for it."""
     try:
         user = services.user_from_confirmation_token(token)
     except (signing.BadSignature, User.DoesNotExist, TypeError, ValueError):
         return render(request, "accounts/verify_failed.html", status=400)
-    if not (user.is_active or services.is_unconfirmed(user)):  # turned off by an administrator
+    if not services.is_unconfirmed(user):  # confirmed already, or an administrator's to turn on
         return render(request, "accounts/verify_failed.html", status=400)
+    form = CreateAccountForm(request.POST if request.method == "POST" else None, user=user)
+    context = {"person": user, "form": form}
     if request.method == "POST":
-        services.confirm_email(user=user)
-        messages.success(request, "Your email address is confirmed. You can now sign in.")
+        if not form.is_valid():
+            return _invalid(request, "accounts/verify_email.html", context)
+        if not services.confirm_email(
+            user=user, name=form.cleaned_data["name"], password=form.cleaned_data["password1"]
+        ):
+            return render(request, "accounts/verify_failed.html", status=400)
+        messages.success(
+            request, "Your account is ready. Sign in with your email address and new password."
+        )
         return redirect("account_login")
-    return render(request, "accounts/verify_email.html", {"person": user})
+    return render(request, "accounts/verify_email.html", context)
 
 
 class LoginView(auth_views.LoginView):

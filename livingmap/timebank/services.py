@@ -700,6 +700,9 @@ def agree_to_exchange(*, conversation: Conversation, member: Member) -> Conversa
 
 #: The name an erased person's membership keeps in the ledger.
 FORMER_MEMBER = "Former member"
+#: What an exchange an erased person recorded or took part in says instead of its description
+#: (free text, which may name them: "Rosa's sewing").
+DESCRIPTION_REMOVED = "Description removed when a member left"
 
 
 @transaction.atomic
@@ -711,15 +714,20 @@ def forget_person(*, user: Any) -> int:
     contact details are cleared and they are marked left; their offers and requests and the
     messages they sent are deleted; exchanges of theirs still waiting for confirmation are
     declined (they have no movements). Confirmed exchanges, the account and its balance stay,
-    so the other members' balances and the bank's statistics stay true. An organisation whose
-    contact person this was keeps its name and membership; only the link to the person and the
-    contact details go. Returns how many memberships were changed."""
+    so the other members' balances and the bank's statistics stay true; but the description of
+    every exchange they took part in or recorded (free text, which may name them) is replaced by
+    DESCRIPTION_REMOVED. An organisation whose contact person this was keeps its name and
+    membership; only the link to the person and the contact details go. Returns how many
+    memberships were changed."""
     members = list(Member.objects.select_for_update().filter(user=user))
     people = [m for m in members if m.kind == Member.Kind.PERSON]
-    Exchange.objects.filter(
-        Q(payer__member__in=people) | Q(payee__member__in=people),
-        status=Exchange.Status.PENDING,
-    ).update(status=Exchange.Status.DECLINED)
+    theirs = Q(payer__member__in=people) | Q(payee__member__in=people)
+    Exchange.objects.filter(theirs, status=Exchange.Status.PENDING).update(
+        status=Exchange.Status.DECLINED
+    )
+    Exchange.objects.filter(theirs | Q(recorded_by=user)).exclude(description="").update(
+        description=DESCRIPTION_REMOVED
+    )
     Listing.objects.filter(member__in=people).delete()
     Message.objects.filter(sender__in=people).delete()
     for member in members:

@@ -232,6 +232,26 @@ def test_an_asset_whose_postcode_is_outside_the_area_can_still_be_edited(client,
     assert client.post(url, _form(asset, postcode="ZZ9 9ZZ")).status_code == 400
 
 
+@pytest.mark.parametrize("change", [{}, {"phone": "0161 912 3333"}])
+def test_saving_an_unlocated_asset_gives_it_its_postcodes_point(client, cast, change):
+    """An asset imported before its postcode was in the table has a postcode and no point;
+    any later save (even with nothing typed) looks the postcode up, as a new postcode would."""
+    from livingmap.areas.selectors import point_for_postcode
+
+    asset = Asset.objects.public().get(name="Coppice Library")
+    Asset.objects.filter(pk=asset.pk).update(lon=None, lat=None)
+    asset.area_links.all().delete()  # as an asset with no point is in no area
+    asset.refresh_from_db()
+    sign_in(client, cast.officer)
+    response = client.post(reverse("asset_edit", args=[asset.uuid]), _form(asset, **change))
+    assert response.status_code == 302
+    asset.refresh_from_db()
+    assert (asset.lon, asset.lat) == point_for_postcode(asset.postcode)
+    assert asset.area_links.exists()  # and so it is in its ward and neighbourhood again
+    recorded = AssetChange.objects.get(asset=asset).changes
+    assert recorded["lat"] == [None, asset.lat] and set(recorded) == {"lon", "lat", *change}
+
+
 def test_a_point_from_the_map_is_kept_when_a_postcode_is_added(cast):
     asset = Asset.objects.public().filter(lat__isnull=False, postcode="").order_by("name")[0]
     point = (asset.lon, asset.lat)

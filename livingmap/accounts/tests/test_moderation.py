@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.core import mail
 from django.db.models import Count
 from django.urls import reverse
@@ -231,6 +232,32 @@ def test_the_same_suggestion_sent_twice_is_kept_once(client, cast):
     # a different change from the same person is a new suggestion
     client.post(url, dict(data, phone="0161 555 0404"))
     assert Suggestion.objects.filter(asset=cast.asset, status=Status.PENDING).count() == 2
+
+
+def test_a_double_click_stores_one_waiting_suggestion(cast):
+    """Two clicks at the same moment: the other click's suggestion is stored between this one's
+    start and its insert. The database refuses a second waiting suggestion with the same key, and
+    the service returns the one stored first. Once that is decided, the same change may be
+    suggested again."""
+    from django.db import IntegrityError, transaction
+
+    proposed = {"phone": "0161 555 0505"}
+    args = {"asset": cast.asset, "user": None, "email": "Click@Example.org", "note": "New number"}
+    key = services.pending_key(proposed=proposed, **{**args, "email": "click@example.org"})
+    first = Suggestion.objects.create(
+        proposed=proposed, original={"phone": cast.asset.phone}, pending_key=key, **args
+    )  # the other click's
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Suggestion.objects.create(proposed=proposed, pending_key=key, **args)
+    assert services.submit_suggestion(proposed=dict(proposed), **args) == first
+    assert Suggestion.objects.filter(asset=cast.asset, status=Status.PENDING).count() == 1
+    # a different note, person or change is a different suggestion
+    services.submit_suggestion(proposed=dict(proposed), **{**args, "note": "Other"})
+    assert Suggestion.objects.filter(asset=cast.asset, status=Status.PENDING).count() == 2
+
+    services.reject_suggestion(suggestion=first, moderator=cast.officer, reason="Not yet")
+    again = services.submit_suggestion(proposed=dict(proposed), **args)
+    assert again != first and again.status == Status.PENDING
 
 
 def test_a_wrong_postcode_is_one_clear_message(client, cast):

@@ -107,3 +107,53 @@ def test_an_organisation_keeps_its_membership_when_its_contact_erases_their_acco
     assert org.user is None and org.contact == ""
     assert org.status == Member.Status.ACTIVE and org.name != services.FORMER_MEMBER
     assert Listing.objects.filter(member=org, title="Use of our hall").exists()
+
+
+def test_erasing_an_account_removes_what_its_exchanges_say(client, trafford):
+    """Descriptions are free text and name people ("Rosa's sewing"): those of every exchange the
+    person took part in or recorded go, in the brokers' CSV and other members' statements too;
+    the minutes, the ledger and other people's exchanges stay as they were."""
+    member = _resident_joins(client, trafford)
+    other = Member.objects.select_related("account").get(bank=trafford, name="Asha Patel")
+    broker = trafford.brokers.get().user
+    services.record_exchange(
+        by=broker,
+        payer=other.account,
+        payee=member.account,
+        minutes=90,
+        description="Rosa Quinn hemmed Asha's curtains",
+    )
+    third = (
+        Member.objects.filter(bank=trafford, kind=Member.Kind.PERSON, status=Member.Status.ACTIVE)
+        .exclude(pk__in=[member.pk, other.pk])
+        .select_related("account")
+        .first()
+    )
+    kept = services.record_exchange(
+        by=broker, payer=third.account, payee=other.account, minutes=30, description="Garden tidy"
+    )
+    mine = Exchange.objects.filter(payer=member.account) | Exchange.objects.filter(
+        payee=member.account
+    )
+    minutes = dict(mine.values_list("pk", "minutes"))
+    assert len(minutes) == 3
+    balances = {a.pk: a.balance_minutes for a in trafford.accounts.all()}
+
+    assert client.post(reverse("account_erase"), {"password": PASSWORD}).status_code == 200
+
+    assert set(mine.values_list("description", flat=True)) == {services.DESCRIPTION_REMOVED}
+    assert dict(mine.values_list("pk", "minutes")) == minutes
+    assert Exchange.objects.get(pk=kept.pk).description == "Garden tidy"
+    assert {a.pk: a.balance_minutes for a in trafford.accounts.all()} == balances
+    assert selectors.check_ledger(trafford) == []
+
+    client.force_login(broker)
+    for url in (
+        reverse("timebank_exchanges_csv", args=[trafford.slug]),
+        reverse("timebank_statement", args=[trafford.slug]) + f"?account={other.account.pk}",
+        reverse("timebank_statement", args=[trafford.slug])
+        + f"?account={other.account.pk}&format=csv",
+    ):
+        page = client.get(url).content.decode()
+        assert "Rosa" not in page and "curtains" not in page, url
+        assert services.DESCRIPTION_REMOVED in page and "Garden tidy" in page, url
