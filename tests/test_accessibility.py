@@ -70,6 +70,9 @@ PATHS = {
     "group participation": lambda: f"/participation/groups/{_altrincham_library().uuid}/",
     "open data": lambda: "/open-data/",
     "search near an asset": lambda: f"/assets/?near={_altrincham_library().uuid}&distance=1",
+    "sign up": lambda: "/account/sign-up/",
+    "sign in": lambda: "/account/sign-in/",
+    "suggest a missing asset": lambda: "/assets/suggest/",
 }
 
 PAGES = [
@@ -87,6 +90,9 @@ PAGES = [
     Page("group participation", "Altrincham Library"),
     Page("open data", "data"),
     Page("search near an asset", ""),
+    Page("sign up", "account"),
+    Page("sign in", "Sign in"),
+    Page("suggest a missing asset", "uggest"),
 ]
 
 
