@@ -69,19 +69,26 @@ def build_national(a: argparse.Namespace) -> dict[str, Any]:
     return _build(a, build)
 
 
-def build_postgres(a: argparse.Namespace) -> dict[str, Any]:
+def _postgres_database(url: str, *, rebuild: bool) -> None:
+    """Make the PostgreSQL database of `url` if it is not there (afresh with `rebuild`)."""
     import psycopg
 
-    url = env.postgres_url(a.assets, a.polygons)
-    name = url.rsplit("/", 1)[1]
-    server = url.rsplit("/", 1)[0]
+    server, name = url.rsplit("/", 1)
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and a.rebuild:
+        if exists and rebuild:
             admin.execute(f'DROP DATABASE "{name}"')
             exists = None
         if not exists:
             admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def build_postgres(a: argparse.Namespace) -> dict[str, Any]:
+    import psycopg
+
+    url = env.postgres_url(a.assets, a.polygons)
+    server, name = url.rsplit("/", 1)
+    _postgres_database(url, rebuild=a.rebuild)
     env.use_database(url)
     from . import build
 
@@ -141,7 +148,7 @@ def import_template(a: argparse.Namespace) -> dict[str, Any]:
     path = import_bench.template_path(a.polygons)
     ready = path.exists()
     env.use_database(env.sqlite_url(path))
-    from . import build, synth
+    from . import build
 
     if ready and build.meta_get("complete") == json.dumps([build.BUILD_VERSION, a.polygons]):
         return {"built": False}
@@ -149,16 +156,24 @@ def import_template(a: argparse.Namespace) -> dict[str, Any]:
 
     connection.close()
     _remove_sqlite(path)
+    _polygons_only(a)
+    connection.close()
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return {"built": True}
+
+
+def _polygons_only(a: argparse.Namespace) -> None:
+    """Set the database Django is pointed at up as the import benchmark's template: the schema,
+    the taxonomy and the synthetic polygons, and no assets."""
+    from . import build, synth
+
     dataset = build.prepare_schema()
     with console.status("  generating the polygons"):
         areas = synth.make_areas(a.polygons)
     with _progress() as bar:
         build.insert_areas(areas, dataset.id, _reporter(bar))
     build.meta_set("complete", json.dumps([build.BUILD_VERSION, a.polygons]))
-    connection.close()
-    with connection.cursor() as cur:
-        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return {"built": True}
 
 
 def import_csv(a: argparse.Namespace) -> dict[str, Any]:
@@ -209,31 +224,17 @@ def import_floor(a: argparse.Namespace) -> dict[str, Any]:
 def import_postgres(a: argparse.Namespace) -> dict[str, Any]:
     """The same import into PostgreSQL (a database of the polygons, emptied of assets before
     each run), then the floor: the same rows COPYed into assets_asset."""
-    import psycopg
-
     from . import import_bench
 
     url = env.postgres_import_url(a.polygons)
-    server, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and a.rebuild:
-            admin.execute(f'DROP DATABASE "{name}"')
-            exists = None
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{name}"')
+    _postgres_database(url, rebuild=a.rebuild)
     env.use_database(url)
     from django.db import connection
 
-    from . import build, synth
+    from . import build
 
     if build.meta_get("complete") != json.dumps([build.BUILD_VERSION, a.polygons]):
-        dataset = build.prepare_schema()
-        with console.status("  generating the polygons"):
-            areas = synth.make_areas(a.polygons)
-        with _progress() as bar:
-            build.insert_areas(areas, dataset.id, _reporter(bar))
-        build.meta_set("complete", json.dumps([build.BUILD_VERSION, a.polygons]))
+        _polygons_only(a)
     connection.close()
     import_bench.empty_postgres_tables(url)
     with console.status(f"  importing {a.rows:,} rows into PostgreSQL"):

@@ -8,39 +8,19 @@ tests skip with the reason; with LIVINGMAP_REQUIRE_BROWSER=1 (set by .ci/run) th
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from livingmap.core.testing import (
+    browser_missing,
+    quit_chromium,
+    require_chromium,
+    start_chromium,
+)
+
 REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = Path(os.environ.get("LIVINGMAP_CHROMIUM", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("LIVINGMAP_CHROMEDRIVER", "/usr/bin/chromedriver"))
-
-#: Flags for a quiet, private headless Chromium that talks to nothing but this machine.
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--window-size=1280,1000",
-    # Any host but this machine fails to resolve: map tiles and anything else on the internet
-    # are unreachable, as they are in CI, and no test can quietly depend on them.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-]
-
-
-def browser_missing(reason: str) -> None:
-    """Skip, or fail when LIVINGMAP_REQUIRE_BROWSER=1 (CI must run the browser tests)."""
-    if os.environ.get("LIVINGMAP_REQUIRE_BROWSER", "") == "1":
-        pytest.fail(f"{reason} (LIVINGMAP_REQUIRE_BROWSER=1, so this cannot be skipped)")
-    pytest.skip(reason)
 
 
 def axe_path() -> Path | None:
@@ -62,56 +42,23 @@ def axe_source() -> str:
 
 @pytest.fixture(scope="session")
 def _browser_binaries() -> None:
-    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
-        if not os.access(path, os.X_OK):
-            browser_missing(f"{path} is missing: apt-get install {package}")
-
-
-def _chrome(*, javascript: bool) -> object:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    profile = tempfile.mkdtemp(prefix="livingmap-chromium-")
-    options.add_argument(f"--user-data-dir={profile}")
-    if not javascript:
-        options.add_experimental_option(
-            "prefs", {"profile.managed_default_content_settings.javascript": 2}
-        )
-    # A Service with an explicit path means Selenium Manager is never run (it would download).
-    service = Service(executable_path=str(CHROMEDRIVER))
-    driver = webdriver.Chrome(service=service, options=options)
-    driver.set_page_load_timeout(60)
-    driver.set_script_timeout(60)
-    driver._livingmap_profile = profile  # removed when the browser closes
-    return driver
-
-
-def _quit(driver: object) -> None:
-    import shutil
-
-    profile = driver._livingmap_profile
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    require_chromium()
 
 
 @pytest.fixture(scope="session")
 def browser(_browser_binaries: None) -> Iterator[object]:
     """Headless Chromium with JavaScript, shared by the tests of a session."""
-    driver = _chrome(javascript=True)
+    driver = start_chromium(javascript=True)
     yield driver
-    _quit(driver)
+    quit_chromium(driver)
 
 
 @pytest.fixture(scope="session")
 def browser_without_javascript(_browser_binaries: None) -> Iterator[object]:
     """Headless Chromium with JavaScript turned off, as some residents' browsers are."""
-    driver = _chrome(javascript=False)
+    driver = start_chromium(javascript=False)
     yield driver
-    _quit(driver)
+    quit_chromium(driver)
 
 
 @pytest.fixture(scope="session")

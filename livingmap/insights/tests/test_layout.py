@@ -8,10 +8,7 @@ reason without Chromium and ChromeDriver; failed instead when LIVINGMAP_REQUIRE_
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,50 +16,19 @@ from typing import Any
 import pytest
 from django.contrib.staticfiles import finders
 
+from livingmap.core.testing import quit_chromium, require_chromium, start_chromium
+
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
 
-CHROMIUM = Path(os.environ.get("LIVINGMAP_CHROMIUM", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("LIVINGMAP_CHROMEDRIVER", "/usr/bin/chromedriver"))
 PHONE, LAPTOP = 390, 1280
-
-
-def _missing(reason: str) -> None:
-    """Skip, or fail when LIVINGMAP_REQUIRE_BROWSER=1 (CI must run the browser tests)."""
-    if os.environ.get("LIVINGMAP_REQUIRE_BROWSER", "") == "1":
-        pytest.fail(f"{reason} (LIVINGMAP_REQUIRE_BROWSER=1, so this cannot be skipped)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
-        if not os.access(path, os.X_OK):
-            _missing(f"{path} is missing: apt-get install {package}")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    profile = tempfile.mkdtemp(prefix="livingmap-layout-")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        # Nothing but files: the page is opened from disk, with its stylesheets inlined.
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    require_chromium()
+    driver = start_chromium(extra_flags=["--hide-scrollbars"])
     yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    quit_chromium(driver)
 
 
 def _inline(html: str) -> str:

@@ -10,14 +10,12 @@ successful exchanges add up to, and every invariant of the ledger must hold.
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.db import connection
 
+from livingmap.core.testing import run_together
 from livingmap.timebank import selectors, services
 from livingmap.timebank.models import Account, Exchange, Movement
 
@@ -26,29 +24,6 @@ from .conftest import make_bank
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.no_demo]
 
 THREADS = 16
-
-
-def run_threads(n: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run work(i) in n threads started together; return results (or the exceptions raised)."""
-    results: list[Any] = [None] * n
-    start = threading.Barrier(n)
-
-    def target(i: int) -> None:
-        try:
-            start.wait()
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return results
 
 
 def per_thread() -> int:
@@ -71,7 +46,7 @@ def test_many_concurrent_exchanges_between_the_same_accounts():
             net[payee.pk] += minutes
         return net
 
-    results = run_threads(THREADS, work)
+    results = run_together(THREADS, work)
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     expected: Counter = Counter()
@@ -102,7 +77,7 @@ def test_credit_limit_holds_under_a_race():
                 refused += 1
         return ok, refused
 
-    results = run_threads(THREADS, work)
+    results = run_together(THREADS, work)
     assert [r for r in results if isinstance(r, Exception)] == []
     assert sum(ok for ok, _r in results) == 60
     assert sum(r for _ok, r in results) == THREADS * n - 60
@@ -126,7 +101,7 @@ def test_one_pending_exchange_confirmed_once():
         except services.ExchangeRefused as exc:
             return exc.message
 
-    results = run_threads(8, work)
+    results = run_together(8, work)
     assert results.count("confirmed") == 1, results
     assert all(r == "This exchange is already confirmed." for r in results if r != "confirmed")
     assert Movement.objects.filter(exchange=ex).count() == 2
@@ -157,7 +132,7 @@ def test_one_exchange_reversed_once_while_others_trade():
             )
         return "bulk"
 
-    results = run_threads(10, work)
+    results = run_together(10, work)
     assert results.count("reversed") == 1 and results.count("refused") == 3, results
     assert Exchange.objects.filter(reverses=ex).count() == 1
     # 3 even threads pay 10 from account 2 three times; 3 odd threads collect 10 three times.
@@ -189,7 +164,7 @@ def test_postgres_heavy_contention_no_lost_update_no_deadlock():
             moved += 1
         return moved
 
-    results = run_threads(THREADS, work)
+    results = run_together(THREADS, work)
     assert [r for r in results if isinstance(r, Exception)] == []
     assert Exchange.objects.filter(bank=tb.bank).count() == THREADS * (54 + 6 * 2)
     assert selectors.check_ledger() == []
