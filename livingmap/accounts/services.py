@@ -84,7 +84,7 @@ def is_unconfirmed(user: Any) -> bool:
 
 
 def _password_mark(user: Any) -> str:
-    return salted_hmac(VERIFY_EMAIL_SALT, user.password or "").hexdigest()[:16]
+    return salted_hmac(VERIFY_EMAIL_SALT, user.password or "", algorithm="sha256").hexdigest()[:16]
 
 
 def confirmation_token(user: Any) -> str:
