@@ -102,8 +102,16 @@ def raw_sqlite_search(
         first_band, first_lon = place_band(box.min_lon, box.min_lat)
         last_band, last_lon = place_band(box.max_lon, box.max_lat)
         cells = box.lat_cells()
+        terms = words_of(words)
+        whole = (
+            conn.execute(
+                "SELECT 1 FROM assets_asset_fts WHERE assets_asset_fts MATCH ? LIMIT 1",
+                [f'"{terms[-1]}"'],
+            ).fetchone()
+            is not None
+        )
         params = {
-            "q": _fts5_query(words_of(words)),
+            "q": _fts5_query(terms, whole),
             "lo": first_band << 48,
             "hi": (last_band << 48) | 0xFFFF_FFFF_FFFF,
             "lon_lo": first_lon,
@@ -165,8 +173,14 @@ def raw_postgres_search(conn: Any) -> Callable[[str, float, float], tuple[int, l
 
     def run(words: str, lon: float, lat: float) -> tuple[int, list[int]]:
         box = BBox.around(lon, lat, RADIUS_M)
-        q = _tsquery(words_of(words))
+        terms = words_of(words)
         with conn.cursor() as cur:
+            cur.execute(
+                "SELECT 1 FROM assets_asset "
+                "WHERE search_vector @@ to_tsquery('livingmap_english', %s) LIMIT 1",
+                [terms[-1]],
+            )
+            q = _tsquery(terms, cur.fetchone() is not None)
             cur.execute(
                 """
                 WITH d AS (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid as uuid_module
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -21,7 +22,7 @@ from livingmap.areas.models import STATUTORY_LEVELS, AreaLevel
 from livingmap.areas.schemas import BadParameters, Problem
 from livingmap.areas.selectors import point_for_postcode
 
-from .models import Asset
+from .models import Asset, Category
 from .schemas import (
     AssetDetail,
     AssetFeatureCollection,
@@ -83,13 +84,20 @@ def asset_query(
     return query
 
 
-def _summary(links: Links, asset: Asset, distance_m: float | None = None) -> dict:
+def _summary(
+    links: Links,
+    asset: Asset,
+    distance_m: float | None = None,
+    categories: Iterable[Category] | None = None,
+) -> dict:
+    if categories is None:
+        categories = asset.categories.all()
     return {
         "id": asset.uuid,
         "name": asset.name,
         "kind": asset.kind,
         "kind_label": asset.get_kind_display(),
-        "categories": [{"slug": c.slug, "name": c.name} for c in asset.categories.all()],
+        "categories": [{"slug": c.slug, "name": c.name} for c in categories],
         "address": asset.address,
         "postcode": asset.postcode,
         "lon": asset.lon,
@@ -120,7 +128,9 @@ def list_assets(request: HttpRequest, filters: Query[AssetSearchParams]) -> dict
         "page": query.page,
         "pages": results.pages,
         "page_size": query.page_size,
-        "results": [_summary(links, hit.asset, hit.distance_m) for hit in results.hits],
+        "results": [
+            _summary(links, hit.asset, hit.distance_m, hit.categories) for hit in results.hits
+        ],
     }
 
 

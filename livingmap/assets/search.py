@@ -78,14 +78,41 @@ def words_of(text: str) -> list[str]:
     return (kept or words)[:12]
 
 
-def _fts5_query(words: list[str]) -> str:
-    """All words must match (prefix match for the last one, so "lib" finds "library")."""
-    terms = [f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*']
+def last_word_is_whole(words: list[str]) -> bool:
+    """Whether the last word is one the index holds (as the tokenizer reduces it: "libraries"
+    is held as "librari"), so it is matched as a word; otherwise it is taken as the start of one,
+    so "lib" still finds "library".
+
+    A word someone has finished typing is not also taken as a prefix: at national scale a
+    common word's prefix ("community"*) reads every entry of the country for it, twenty times
+    the cost of the word, and finds little more. Asking is one look at the index, not a count.
+    """
+    if not words:
+        return False
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT 1 FROM assets_asset_fts WHERE assets_asset_fts MATCH %s LIMIT 1",
+                [f'"{words[-1]}"'],
+            )
+        else:
+            cursor.execute(
+                f"SELECT 1 FROM assets_asset WHERE search_vector @@ {TSQUERY} LIMIT 1",  # noqa: S608
+                [words[-1]],
+            )
+        return cursor.fetchone() is not None
+
+
+def _fts5_query(words: list[str], whole: bool) -> str:
+    """All words must match; the last as a prefix unless it is `whole`."""
+    terms = [f'"{w}"' for w in words]
+    if not whole:
+        terms[-1] += "*"
     return " ".join(terms)
 
 
-def _tsquery(words: list[str]) -> str:
-    return " & ".join([*words[:-1], f"{words[-1]}:*"])
+def _tsquery(words: list[str], whole: bool) -> str:
+    return " & ".join(words if whole else [*words[:-1], f"{words[-1]}:*"])
 
 
 def match_ids_sql(text: str) -> tuple[str, list[str]] | None:
@@ -97,10 +124,10 @@ def match_ids_sql(text: str) -> tuple[str, list[str]] | None:
         return (
             f"SELECT rowid & {ID_MASK} AS id, bm25(assets_asset_fts, 10.0, 1.0) AS rank "  # noqa: S608
             "FROM assets_asset_fts WHERE assets_asset_fts MATCH %s",
-            [_fts5_query(words)],
+            [_fts5_query(words, last_word_is_whole(words))],
         )
     if connection.vendor == "postgresql":
-        query = _tsquery(words)
+        query = _tsquery(words, last_word_is_whole(words))
         return (
             f"SELECT id, -ts_rank(search_vector, {TSQUERY}) AS rank "  # noqa: S608
             f"FROM assets_asset WHERE search_vector @@ {TSQUERY}",
@@ -125,7 +152,7 @@ def match_near_sql(text: str, box: BBox) -> tuple[str, list[object]] | None:
     if not words:
         return None
     if connection.vendor == "postgresql":
-        query = _tsquery(words)
+        query = _tsquery(words, last_word_is_whole(words))
         cells = box.lat_cells()
         return (
             "SELECT id FROM assets_asset "  # noqa: S608
@@ -145,7 +172,7 @@ def match_near_sql(text: str, box: BBox) -> tuple[str, list[object]] | None:
         "FROM assets_asset_fts WHERE assets_asset_fts MATCH %s "
         "AND rowid >= %s AND rowid <= %s AND ((rowid >> 32) & 65535) BETWEEN %s AND %s",
         [
-            _fts5_query(words),
+            _fts5_query(words, last_word_is_whole(words)),
             first_band << 48,
             (last_band << 48) | 0xFFFF_FFFF_FFFF,
             first_lon,

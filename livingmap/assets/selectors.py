@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,11 +15,11 @@ from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from livingmap.areas.models import Area
+from livingmap.areas.models import Area, AreaLevel
 from livingmap.core.geo import BBox, haversine_many
 
-from .models import Asset, AssetKind, Category
-from .search import match_ids_sql, match_near_sql
+from .models import Asset, AssetArea, AssetKind, Category
+from .search import match_ids_sql, match_near_sql, words_of
 
 MAX_RADIUS_M = 50_000
 DEFAULT_PAGE_SIZE = 20
@@ -86,6 +87,8 @@ class AssetHit:
     asset: Asset
     distance_m: float | None = None
     rank: float | None = None
+    #: The asset's categories by name (read for the whole page at once: see _with_categories).
+    categories: list[Category] = field(default_factory=list)
 
 
 @dataclass
@@ -101,16 +104,40 @@ class SearchResults:
 
 
 def _filtered(q: AssetQuery) -> QuerySet[Asset]:
+    """The public assets passing the query's filters other than words and place. Conditions on
+    assets_asset alone (other tables only in subqueries), so that _where_sql can use them."""
     qs = Asset.objects.public()
     if q.kind:
         qs = qs.filter(kind=q.kind)
     if q.category:
-        qs = qs.filter(categories__slug=q.category)
+        tagged = Asset.categories.through.objects.filter(category__slug=q.category)
+        qs = qs.filter(id__in=tagged.values("asset_id"))
     if q.neighbourhood:
-        qs = qs.filter(
-            area_links__area__slug=q.neighbourhood, area_links__area__level="neighbourhood"
+        inside = AssetArea.objects.filter(
+            area__slug=q.neighbourhood, area__level=AreaLevel.NEIGHBOURHOOD
         )
+        qs = qs.filter(id__in=inside.values("asset_id"))
     return qs
+
+
+@functools.lru_cache(maxsize=256)
+def _filter_sql(vendor: str, kind: str, category: str, neighbourhood: str) -> tuple[str, tuple]:
+    """_where_sql of _filtered for these filters (and database), compiled once per process."""
+    where, params = _where_sql(
+        _filtered(AssetQuery(kind=kind, category=category, neighbourhood=neighbourhood))
+    )
+    return where, tuple(params)
+
+
+def _where_sql(qs: QuerySet[Asset]) -> tuple[str, list[Any]]:
+    """The WHERE clause of a query on assets_asset alone, as SQL naming that table (to AND into
+    hand-written SQL over it): the filters keep one definition, in the ORM."""
+    if len(qs.query.alias_map) > 1:
+        raise ValueError("only a query on assets_asset alone can be used as a condition")
+    if not qs.query.where:
+        return "1 = 1", []
+    sql, params = qs.query.get_compiler(connection=connection).compile(qs.query.where)
+    return sql, list(params)
 
 
 #: How much lower a stale asset ranks: near a point it sorts as if this many times as far away;
@@ -142,10 +169,10 @@ def search_assets(q: AssetQuery) -> SearchResults:
     exact distances.
     """
     q.check()
-    qs = _filtered(q)
-    has_words = bool(q.words.strip()) and match_ids_sql(q.words) is not None
+    has_words = bool(words_of(q.words))
     if q.near is not None:
-        return _search_near(q, qs, has_words)
+        return _search_near(q, has_words)
+    qs = _filtered(q)
     if has_words:
         sql, params = match_ids_sql(q.words)
         ranks = _ranks(sql, params, qs)
@@ -153,43 +180,46 @@ def search_assets(q: AssetQuery) -> SearchResults:
         total = len(ordered)
         start = (q.page - 1) * q.page_size
         page_ids = ordered[start : start + q.page_size]
-        by_id = _load(page_ids)
-        hits = [AssetHit(by_id[i], None, ranks[i]) for i in page_ids if i in by_id]
-        return SearchResults(q, hits, total, _kind_counts(ordered))
+        hits = [AssetHit(a, None, ranks[a.id]) for a in _load(page_ids)]
+        return SearchResults(q, _with_categories(hits), total, _kind_counts(ordered))
     total = qs.count()
     start = (q.page - 1) * q.page_size
-    page_qs = (
-        qs.annotate(stale=_stale_flag())
-        .order_by("stale", "name", "id")
-        .only(*LIST_FIELDS)
-        .prefetch_related("categories")
-    )
+    page_qs = qs.annotate(stale=_stale_flag()).order_by("stale", "name", "id").only(*LIST_FIELDS)
     hits = [AssetHit(a) for a in page_qs[start : start + q.page_size]]
     kinds = dict(qs.order_by().values_list("kind").annotate(n=Count("id")))
-    return SearchResults(q, hits, total, kinds)
+    return SearchResults(q, _with_categories(hits), total, kinds)
 
 
-def _search_near(q: AssetQuery, qs: QuerySet[Asset], has_words: bool) -> SearchResults:
+def _search_near(q: AssetQuery, has_words: bool) -> SearchResults:
+    """Nearest first. One statement reads the assets in the box around the point that pass
+    the filters (and, with words, those the index matches near it); exact distances follow."""
     lon, lat = q.near
     box = BBox.around(lon, lat, q.within_m)
-    qs = qs.filter(
-        lat_cell__in=box.lat_cells(),
-        lon__gte=box.min_lon,
-        lon__lte=box.max_lon,
-        lat__gte=box.min_lat,
-        lat__lte=box.max_lat,
+    where, params = _filter_sql(connection.vendor, q.kind, q.category, q.neighbourhood)
+    cells = box.lat_cells()
+    sql = (
+        "SELECT id, lon, lat, kind, "  # noqa: S608 - SQL built here; values go as parameters
+        "CASE WHEN last_verified_at >= %s THEN 0 ELSE 1 END FROM assets_asset "
+        f"WHERE {where} AND lat_cell IN ({', '.join(['%s'] * len(cells))}) "
+        "AND lon BETWEEN %s AND %s AND lat BETWEEN %s AND %s"
     )
+    params = [
+        connection.ops.adapt_datetimefield_value(stale_cutoff()),
+        *params,
+        *cells,
+        box.min_lon,
+        box.max_lon,
+        box.min_lat,
+        box.max_lat,
+    ]
     if has_words:
-        # Only index entries near the point are read; the query below keeps those in the box
-        # that pass the other filters.
-        sql, params = match_near_sql(q.words, box)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            matched = [row[0] for row in cursor.fetchall()]
-        qs = qs.filter(id__in=matched)
-    rows = list(
-        qs.order_by().annotate(stale=_stale_flag()).values_list("id", "lon", "lat", "kind", "stale")
-    )
+        # Only index entries near the point are read.
+        match_sql, match_params = match_near_sql(q.words, box)
+        sql += f" AND id IN ({match_sql})"
+        params += match_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     if not rows:
         return SearchResults(q, [], 0)
     n = len(rows)
@@ -210,30 +240,68 @@ def _search_near(q: AssetQuery, qs: QuerySet[Asset], has_words: bool) -> SearchR
     page = order[start : start + q.page_size]
     page_ids = [int(ids[i]) for i in page]
     distances = {int(ids[i]): float(dist[i]) for i in page}
-    by_id = _load(page_ids)
-    hits = [AssetHit(by_id[i], distances[i]) for i in page_ids if i in by_id]
-    return SearchResults(q, hits, total, _kind_counts(ids.tolist(), kinds_inside))
+    hits = [AssetHit(a, distances[a.id]) for a in _load(page_ids)]
+    return SearchResults(q, _with_categories(hits), total, _kind_counts(ids.tolist(), kinds_inside))
 
 
 def _ranks(sql: str, params: list[Any], qs: QuerySet[Asset]) -> dict[int, float]:
-    """{asset id: rank} for assets in `qs` that match the words (the text query runs once);
-    lower is better, and a stale asset's rank counts STALE_PENALTY times less."""
-    inner, inner_params = qs.order_by().values("id").query.sql_with_params()
+    """{asset id: rank} for assets in `qs` (a query on assets_asset alone) that match the words
+    (the text query runs once); lower is better, and a stale asset's rank counts STALE_PENALTY
+    times less."""
+    where, where_params = _where_sql(qs.order_by())
     cutoff = connection.ops.adapt_datetimefield_value(stale_cutoff())
     with connection.cursor() as cursor:
         cursor.execute(
             # Both parts are SQL we build (match_ids_sql and the ORM); values go as parameters.
-            "SELECT m.id, CASE WHEN a.last_verified_at >= %s THEN m.rank "  # noqa: S608
+            "SELECT m.id, CASE WHEN assets_asset.last_verified_at >= %s THEN m.rank "  # noqa: S608
             f"ELSE m.rank / {STALE_PENALTY} END FROM ({sql}) m "
-            f"JOIN assets_asset a ON a.id = m.id WHERE m.id IN ({inner})",
-            [cutoff, *params, *inner_params],
+            f"JOIN assets_asset ON assets_asset.id = m.id WHERE {where}",
+            [cutoff, *params, *where_params],
         )
         return {row[0]: row[1] for row in cursor.fetchall()}
 
 
-def _load(ids: list[int]) -> dict[int, Asset]:
-    assets = Asset.objects.filter(id__in=ids).only(*LIST_FIELDS).prefetch_related("categories")
-    return {a.id: a for a in assets}
+def _load(ids: list[int]) -> list[Asset]:
+    """The assets with these ids (their LIST_FIELDS), in the order given; any since deleted are
+    left out. A raw query: the ORM's compiling of `filter(id__in=…).only(…)` took longer than the
+    search itself near a point."""
+    if not ids:
+        return []
+    columns = ", ".join(Asset._meta.get_field(f).column for f in LIST_FIELDS)
+    by_id = {
+        a.id: a
+        for a in Asset.objects.raw(
+            f"SELECT {columns} FROM {Asset._meta.db_table} "  # noqa: S608 - names from the model
+            f"WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            ids,
+        )
+    }
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _with_categories(hits: list[AssetHit]) -> list[AssetHit]:
+    """Give each hit its categories (by name), read in one query for the page.
+
+    Not prefetch_related: for a many-to-many it builds a related manager and a queryset per
+    asset, which cost more than the search itself near a point."""
+    found: dict[int, list[Category]] = {}
+    ids = [h.asset.id for h in hits]
+    if ids:
+        columns = ", ".join(f"c.{f.column}" for f in Category._meta.concrete_fields)
+        through = Asset.categories.through._meta
+        asset_id = through.get_field("asset").column
+        category_id = through.get_field("category").column
+        for category in Category.objects.raw(
+            f"SELECT {columns}, t.{asset_id} AS for_asset "  # noqa: S608 - names from the models
+            f"FROM {through.db_table} t JOIN {Category._meta.db_table} c "
+            f"ON c.id = t.{category_id} "
+            f"WHERE t.{asset_id} IN ({', '.join(['%s'] * len(ids))}) ORDER BY c.name, c.id",
+            ids,
+        ):
+            found.setdefault(category.for_asset, []).append(category)
+    for hit in hits:
+        hit.categories = found.get(hit.asset.id, [])
+    return hits
 
 
 def _kind_counts(ids: list[int], kinds: list[str] | None = None) -> dict[str, int]:
