@@ -102,16 +102,7 @@ def raw_sqlite_search(
         first_band, first_lon = place_band(box.min_lon, box.min_lat)
         last_band, last_lon = place_band(box.max_lon, box.max_lat)
         cells = box.lat_cells()
-        terms = words_of(words)
-        whole = (
-            conn.execute(
-                "SELECT 1 FROM assets_asset_fts WHERE assets_asset_fts MATCH ? LIMIT 1",
-                [f'"{terms[-1]}"'],
-            ).fetchone()
-            is not None
-        )
         params = {
-            "q": _fts5_query(terms, whole),
             "lo": first_band << 48,
             "hi": (last_band << 48) | 0xFFFF_FFFF_FFFF,
             "lon_lo": first_lon,
@@ -127,23 +118,28 @@ def raw_sqlite_search(
             "penalty": STALE_PENALTY,
         }
         cell_list = ", ".join(str(int(c)) for c in cells)
-        rows = conn.execute(
-            f"""
-            WITH m AS MATERIALIZED (
-                SELECT rowid & 4294967295 AS id, {rank_sql} AS rank
-                FROM assets_asset_fts
-                WHERE assets_asset_fts MATCH :q AND rowid BETWEEN :lo AND :hi
-                  AND ((rowid >> 32) & 65535) BETWEEN :lon_lo AND :lon_hi),
-            d AS (
-                SELECT a.id, a.kind, m.rank, {_HAVERSINE} AS dist,
-                    CASE WHEN a.last_verified_at >= :cutoff THEN 1.0 ELSE :penalty END AS penalty
-                FROM m JOIN assets_asset a ON a.id = m.id
-                WHERE a.visibility = 'public' AND a.kind <> 'gifts'
-                  AND a.lat_cell IN ({cell_list})
-                  AND a.lon BETWEEN :min_lon AND :max_lon AND a.lat BETWEEN :min_lat AND :max_lat)
-            SELECT id, kind FROM d WHERE dist <= :r ORDER BY dist * penalty, rank, id""",
-            params,
-        ).fetchall()
+        # The last word whole; as the start of a word only if that finds nothing.
+        for prefix in (False, True):
+            params["q"] = _fts5_query(words_of(words), prefix)
+            rows = conn.execute(
+                f"""
+                WITH m AS MATERIALIZED (
+                    SELECT rowid & 4294967295 AS id, {rank_sql} AS rank
+                    FROM assets_asset_fts
+                    WHERE assets_asset_fts MATCH :q AND rowid BETWEEN :lo AND :hi
+                      AND ((rowid >> 32) & 65535) BETWEEN :lon_lo AND :lon_hi),
+                d AS (
+                    SELECT a.id, a.kind, m.rank, {_HAVERSINE} AS dist,
+                        CASE WHEN a.last_verified_at >= :cutoff THEN 1.0 ELSE :penalty END AS penalty
+                    FROM m JOIN assets_asset a ON a.id = m.id
+                    WHERE a.visibility = 'public' AND a.kind <> 'gifts'
+                      AND a.lat_cell IN ({cell_list})
+                      AND a.lon BETWEEN :min_lon AND :max_lon AND a.lat BETWEEN :min_lat AND :max_lat)
+                SELECT id, kind FROM d WHERE dist <= :r ORDER BY dist * penalty, rank, id""",
+                params,
+            ).fetchall()
+            if rows:
+                break
         page = [r[0] for r in rows[:PAGE_SIZE]]
         kinds: dict[str, int] = {}
         for _, kind in rows:
@@ -173,46 +169,43 @@ def raw_postgres_search(conn: Any) -> Callable[[str, float, float], tuple[int, l
 
     def run(words: str, lon: float, lat: float) -> tuple[int, list[int]]:
         box = BBox.around(lon, lat, RADIUS_M)
-        terms = words_of(words)
         with conn.cursor() as cur:
-            cur.execute(
-                "SELECT 1 FROM assets_asset "
-                "WHERE search_vector @@ to_tsquery('livingmap_english', %s) LIMIT 1",
-                [terms[-1]],
-            )
-            q = _tsquery(terms, cur.fetchone() is not None)
-            cur.execute(
-                """
-                WITH d AS (
-                    SELECT id, kind,
-                        CASE WHEN last_verified_at >= %(cutoff)s THEN 1.0 ELSE %(penalty)s END
-                            AS penalty,
-                        2 * 6371008.8 * asin(least(1.0, sqrt(
-                            power(sin(radians(lat - %(lat)s) / 2), 2) +
-                            cos(radians(%(lat)s)) * cos(radians(lat)) *
-                            power(sin(radians(lon - %(lon)s) / 2), 2)))) AS dist
-                    FROM assets_asset
-                    WHERE search_vector @@ to_tsquery('livingmap_english', %(q)s)
-                      AND visibility = 'public' AND kind <> 'gifts'
-                      AND lat_cell = ANY(%(cells)s)
-                      AND lon BETWEEN %(min_lon)s AND %(max_lon)s
-                      AND lat BETWEEN %(min_lat)s AND %(max_lat)s)
-                SELECT id, kind FROM d WHERE dist <= %(r)s ORDER BY dist * penalty, id""",
-                {
-                    "q": q,
-                    "lat": lat,
-                    "lon": lon,
-                    "cells": box.lat_cells(),
-                    "min_lon": box.min_lon,
-                    "max_lon": box.max_lon,
-                    "min_lat": box.min_lat,
-                    "max_lat": box.max_lat,
-                    "r": RADIUS_M,
-                    "cutoff": stale_cutoff(),
-                    "penalty": STALE_PENALTY,
-                },
-            )
-            rows = cur.fetchall()
+            # The last word whole; as the start of a word only if that finds nothing.
+            for prefix in (False, True):
+                cur.execute(
+                    """
+                    WITH d AS (
+                        SELECT id, kind,
+                            CASE WHEN last_verified_at >= %(cutoff)s THEN 1.0 ELSE %(penalty)s END
+                                AS penalty,
+                            2 * 6371008.8 * asin(least(1.0, sqrt(
+                                power(sin(radians(lat - %(lat)s) / 2), 2) +
+                                cos(radians(%(lat)s)) * cos(radians(lat)) *
+                                power(sin(radians(lon - %(lon)s) / 2), 2)))) AS dist
+                        FROM assets_asset
+                        WHERE search_vector @@ to_tsquery('livingmap_english', %(q)s)
+                          AND visibility = 'public' AND kind <> 'gifts'
+                          AND lat_cell = ANY(%(cells)s)
+                          AND lon BETWEEN %(min_lon)s AND %(max_lon)s
+                          AND lat BETWEEN %(min_lat)s AND %(max_lat)s)
+                    SELECT id, kind FROM d WHERE dist <= %(r)s ORDER BY dist * penalty, id""",
+                    {
+                        "q": _tsquery(words_of(words), prefix),
+                        "lat": lat,
+                        "lon": lon,
+                        "cells": box.lat_cells(),
+                        "min_lon": box.min_lon,
+                        "max_lon": box.max_lon,
+                        "min_lat": box.min_lat,
+                        "max_lat": box.max_lat,
+                        "r": RADIUS_M,
+                        "cutoff": stale_cutoff(),
+                        "penalty": STALE_PENALTY,
+                    },
+                )
+                rows = cur.fetchall()
+                if rows:
+                    break
             page = [r[0] for r in rows[:PAGE_SIZE]]
             if page:
                 cur.execute(

@@ -28,7 +28,8 @@ ID_MASK = 0xFFFF_FFFF
 
 
 #: Little words PostgreSQL's english configuration leaves out; SQLite's FTS5 would demand
-#: them, so "libraries in Sale" found nothing there. Both databases now ignore them.
+#: them, so "libraries in Sale" found nothing there. Both databases now ignore them. The
+#: one-letter ones are what an apostrophe leaves: "women's" is "women" and "s".
 STOP_WORDS = frozenset(
     [
         "a",
@@ -53,8 +54,10 @@ STOP_WORDS = frozenset(
         "of",
         "on",
         "or",
+        "s",
         "so",
         "such",
+        "t",
         "that",
         "the",
         "their",
@@ -78,45 +81,21 @@ def words_of(text: str) -> list[str]:
     return (kept or words)[:12]
 
 
-def last_word_is_whole(words: list[str]) -> bool:
-    """Whether the last word is one the index holds (as the tokenizer reduces it: "libraries"
-    is held as "librari"), so it is matched as a word; otherwise it is taken as the start of one,
-    so "lib" still finds "library".
-
-    A word someone has finished typing is not also taken as a prefix: at national scale a
-    common word's prefix ("community"*) reads every entry of the country for it, twenty times
-    the cost of the word, and finds little more. Asking is one look at the index, not a count.
-    """
-    if not words:
-        return False
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT 1 FROM assets_asset_fts WHERE assets_asset_fts MATCH %s LIMIT 1",
-                [f'"{words[-1]}"'],
-            )
-        else:
-            cursor.execute(
-                f"SELECT 1 FROM assets_asset WHERE search_vector @@ {TSQUERY} LIMIT 1",  # noqa: S608
-                [words[-1]],
-            )
-        return cursor.fetchone() is not None
-
-
-def _fts5_query(words: list[str], whole: bool) -> str:
-    """All words must match; the last as a prefix unless it is `whole`."""
+def _fts5_query(words: list[str], prefix: bool) -> str:
+    """All words must match, each as a word; with `prefix`, the last as the start of one."""
     terms = [f'"{w}"' for w in words]
-    if not whole:
+    if prefix:
         terms[-1] += "*"
     return " ".join(terms)
 
 
-def _tsquery(words: list[str], whole: bool) -> str:
-    return " & ".join(words if whole else [*words[:-1], f"{words[-1]}:*"])
+def _tsquery(words: list[str], prefix: bool) -> str:
+    return " & ".join([*words[:-1], f"{words[-1]}:*"] if prefix else words)
 
 
-def match_ids_sql(text: str) -> tuple[str, list[str]] | None:
-    """SQL selecting (id, rank) of matching assets, lower rank = better; None if no words."""
+def match_ids_sql(text: str, *, prefix: bool) -> tuple[str, list[str]] | None:
+    """SQL selecting (id, rank) of matching assets, lower rank = better; None if no words.
+    With `prefix` the last word is taken as the start of a word (see first_match_sql)."""
     words = words_of(text)
     if not words:
         return None
@@ -124,14 +103,40 @@ def match_ids_sql(text: str) -> tuple[str, list[str]] | None:
         return (
             f"SELECT rowid & {ID_MASK} AS id, bm25(assets_asset_fts, 10.0, 1.0) AS rank "  # noqa: S608
             "FROM assets_asset_fts WHERE assets_asset_fts MATCH %s",
-            [_fts5_query(words, last_word_is_whole(words))],
+            [_fts5_query(words, prefix)],
         )
     if connection.vendor == "postgresql":
-        query = _tsquery(words, last_word_is_whole(words))
+        query = _tsquery(words, prefix)
         return (
             f"SELECT id, -ts_rank(search_vector, {TSQUERY}) AS rank "  # noqa: S608
             f"FROM assets_asset WHERE search_vector @@ {TSQUERY}",
             [query, query],
+        )
+    raise NotImplementedError(f"search is not written for {connection.vendor}")
+
+
+def first_match_sql(text: str, where: str, params: Sequence[object]) -> tuple[str, list[object]]:
+    """SQL giving one row if an asset passing `where` (a condition on assets_asset) has every
+    word, the last as a whole word, and none otherwise.
+
+    The selectors ask it before searching: a last word some asset the search could show holds
+    as a word is matched as that word; otherwise as the start of one, so "lib" finds "library".
+    A finished word is not also a prefix: "park" does not find "Parkrun", and at national scale
+    the prefix of a common word ("community"*) reads every index entry in the country for it,
+    twenty times the cost of the word. Asking stops at the first asset found and computes no
+    relevance. Words must be non-empty (see words_of)."""
+    words = words_of(text)
+    if connection.vendor == "sqlite":
+        return (
+            "SELECT 1 FROM assets_asset_fts JOIN assets_asset "  # noqa: S608
+            f"ON assets_asset.id = assets_asset_fts.rowid & {ID_MASK} "
+            f"WHERE assets_asset_fts MATCH %s AND {where} LIMIT 1",
+            [_fts5_query(words, False), *params],
+        )
+    if connection.vendor == "postgresql":
+        return (
+            f"SELECT 1 FROM assets_asset WHERE search_vector @@ {TSQUERY} AND {where} LIMIT 1",  # noqa: S608
+            [_tsquery(words, False), *params],
         )
     raise NotImplementedError(f"search is not written for {connection.vendor}")
 
@@ -141,9 +146,10 @@ def place_band(lon: float, lat: float) -> tuple[int, int]:
     return int((lat + 90.0) * 100), int((lon + 180.0) * 100)
 
 
-def match_near_sql(text: str, box: BBox) -> tuple[str, list[object]] | None:
+def match_near_sql(text: str, box: BBox, *, prefix: bool) -> tuple[str, list[object]] | None:
     """SQL selecting the ids of assets matching the words that may lie in the box: a superset
-    of them (on SQLite whole 0.01-degree bands); callers filter exactly.
+    of them (on SQLite whole 0.01-degree bands); callers filter exactly. `prefix` as for
+    match_ids_sql.
 
     Near a point results are ordered by distance, so no relevance is computed: FTS5's bm25
     needs, for every match, statistics over every asset in the country with the word, which
@@ -152,7 +158,7 @@ def match_near_sql(text: str, box: BBox) -> tuple[str, list[object]] | None:
     if not words:
         return None
     if connection.vendor == "postgresql":
-        query = _tsquery(words, last_word_is_whole(words))
+        query = _tsquery(words, prefix)
         cells = box.lat_cells()
         return (
             "SELECT id FROM assets_asset "  # noqa: S608
@@ -172,7 +178,7 @@ def match_near_sql(text: str, box: BBox) -> tuple[str, list[object]] | None:
         "FROM assets_asset_fts WHERE assets_asset_fts MATCH %s "
         "AND rowid >= %s AND rowid <= %s AND ((rowid >> 32) & 65535) BETWEEN %s AND %s",
         [
-            _fts5_query(words, last_word_is_whole(words)),
+            _fts5_query(words, prefix),
             first_band << 48,
             (last_band << 48) | 0xFFFF_FFFF_FFFF,
             first_lon,

@@ -19,7 +19,7 @@ from livingmap.areas.models import Area, AreaLevel
 from livingmap.core.geo import BBox, haversine_many
 
 from .models import Asset, AssetArea, AssetKind, Category
-from .search import match_ids_sql, match_near_sql, words_of
+from .search import first_match_sql, match_ids_sql, match_near_sql, words_of
 
 MAX_RADIUS_M = 50_000
 DEFAULT_PAGE_SIZE = 20
@@ -166,16 +166,21 @@ def search_assets(q: AssetQuery) -> SearchResults:
     relevance (a word in the name counts ten times one in the description); otherwise by name.
     Stale assets (not verified for settings.LIVINGMAP_STALE_AFTER_DAYS) rank lower: see
     STALE_PENALTY. The radius search is an indexed bounding-box query on (lat_cell, lon), then
-    exact distances.
+    exact distances. Words are matched as words, the last as the start of one only when that
+    finds nothing (see _last_word_as_prefix).
     """
     q.check()
-    has_words = bool(words_of(q.words))
     if q.near is not None:
-        return _search_near(q, has_words)
+        near = _nearest(q)
+        start = (q.page - 1) * q.page_size
+        page_ids = near.ids[start : start + q.page_size]
+        distances = dict(zip(page_ids, near.distances[start : start + q.page_size], strict=True))
+        hits = [AssetHit(a, distances[a.id]) for a in _load(page_ids)]
+        kinds = dict(Counter(near.kinds)) if len(near.ids) <= 5000 else {}
+        return SearchResults(q, _with_categories(hits), len(near.ids), kinds)
     qs = _filtered(q)
-    if has_words:
-        sql, params = match_ids_sql(q.words)
-        ranks = _ranks(sql, params, qs)
+    if words_of(q.words):
+        ranks = _ranks(*match_words_sql(q), qs)
         ordered = sorted(ranks, key=lambda i: (ranks[i], i))
         total = len(ordered)
         start = (q.page - 1) * q.page_size
@@ -190,12 +195,45 @@ def search_assets(q: AssetQuery) -> SearchResults:
     return SearchResults(q, _with_categories(hits), total, kinds)
 
 
-def _search_near(q: AssetQuery, has_words: bool) -> SearchResults:
-    """Nearest first. One statement reads the assets in the box around the point that pass
-    the filters (and, with words, those the index matches near it); exact distances follow."""
+def match_words_sql(q: AssetQuery) -> tuple[str, list[Any]]:
+    """SQL selecting (id, rank) of the assets having the query's words (search.match_ids_sql),
+    the last word whole or as a prefix as _last_word_as_prefix decides. The query has words."""
+    match = match_ids_sql(q.words, prefix=_last_word_as_prefix(q))
+    if match is None:
+        raise ValueError("the query has no words")
+    return match
+
+
+def _last_word_as_prefix(q: AssetQuery) -> bool:
+    """Whether the query's last word is taken as the start of a word ("lib" finds library):
+    only when no asset this search could show (public, passing the filters) has the words with
+    the last as a whole word. So a word someone has finished is matched as that word, and what
+    private records hold makes no difference. The list and the map ask alike."""
+    where, params = _filter_sql(connection.vendor, q.kind, q.category, q.neighbourhood)
+    sql, params = first_match_sql(q.words, where, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is None
+
+
+@dataclass
+class _Near:
+    """The assets a search near a point finds, nearest first (a stale one as if STALE_PENALTY
+    times as far; ties by id): their ids, distances in metres and kinds, in that order."""
+
+    ids: list[int]
+    distances: list[float]
+    kinds: list[str]
+
+
+def _nearest(q: AssetQuery) -> _Near:
+    """One statement reads the assets in the box around the point that pass the filters (and,
+    with words, those the index matches near it); exact distances follow. With words, the last
+    is taken as the start of a word only when, as a whole word, it finds nothing within the
+    distance."""
     lon, lat = q.near
     box = BBox.around(lon, lat, q.within_m)
-    where, params = _filter_sql(connection.vendor, q.kind, q.category, q.neighbourhood)
+    where, filter_params = _filter_sql(connection.vendor, q.kind, q.category, q.neighbourhood)
     cells = box.lat_cells()
     sql = (
         "SELECT id, lon, lat, kind, "  # noqa: S608 - SQL built here; values go as parameters
@@ -205,43 +243,46 @@ def _search_near(q: AssetQuery, has_words: bool) -> SearchResults:
     )
     params = [
         connection.ops.adapt_datetimefield_value(stale_cutoff()),
-        *params,
+        *filter_params,
         *cells,
         box.min_lon,
         box.max_lon,
         box.min_lat,
         box.max_lat,
     ]
-    if has_words:
-        # Only index entries near the point are read.
-        match_sql, match_params = match_near_sql(q.words, box)
-        sql += f" AND id IN ({match_sql})"
-        params += match_params
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    near = _Near([], [], [])
+    for prefix in (False, True) if words_of(q.words) else (None,):
+        if prefix is None:
+            statement, values = sql, params
+        else:  # only index entries near the point are read
+            match_sql, match_params = match_near_sql(q.words, box, prefix=prefix)
+            statement, values = f"{sql} AND id IN ({match_sql})", [*params, *match_params]
+        with connection.cursor() as cursor:
+            cursor.execute(statement, values)
+            near = _in_order(q, cursor.fetchall())
+        if near.ids:
+            break
+    return near
+
+
+def _in_order(q: AssetQuery, rows: list[tuple]) -> _Near:
+    """Rows (id, lon, lat, kind, stale) within the distance, nearest first."""
     if not rows:
-        return SearchResults(q, [], 0)
+        return _Near([], [], [])
+    lon, lat = q.near
     n = len(rows)
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
     dist = haversine_many(
         lon,
         lat,
         np.fromiter((r[1] for r in rows), float, n),
         np.fromiter((r[2] for r in rows), float, n),
     )
-    inside = dist <= q.within_m
+    inside = np.flatnonzero(dist <= q.within_m)
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)[inside]
     stale = np.fromiter((r[4] for r in rows), dtype=np.int8, count=n)[inside]
-    ids, dist = ids[inside], dist[inside]
-    kinds_inside = [r[3] for r, keep in zip(rows, inside.tolist(), strict=True) if keep]
-    order = np.lexsort((ids, np.where(stale == 1, dist * STALE_PENALTY, dist)))
-    total = len(order)
-    start = (q.page - 1) * q.page_size
-    page = order[start : start + q.page_size]
-    page_ids = [int(ids[i]) for i in page]
-    distances = {int(ids[i]): float(dist[i]) for i in page}
-    hits = [AssetHit(a, distances[a.id]) for a in _load(page_ids)]
-    return SearchResults(q, _with_categories(hits), total, _kind_counts(ids.tolist(), kinds_inside))
+    ranked = np.where(stale == 1, dist[inside] * STALE_PENALTY, dist[inside])
+    order = inside[np.lexsort((ids, ranked))].tolist()
+    return _Near([rows[i][0] for i in order], dist[order].tolist(), [rows[i][3] for i in order])
 
 
 def _ranks(sql: str, params: list[Any], qs: QuerySet[Asset]) -> dict[int, float]:
@@ -430,49 +471,17 @@ def map_assets(q: AssetQuery, *, limit: int = MAP_FEATURE_LIMIT) -> MapResults:
     """
     q.check()
     qs = _filtered(q).located()
-    match = match_ids_sql(q.words) if q.words.strip() else None
     if q.near is not None:
-        lon, lat = q.near
-        box = BBox.around(lon, lat, q.within_m)
-        qs = qs.filter(
-            lat_cell__in=box.lat_cells(),
-            lon__gte=box.min_lon,
-            lon__lte=box.max_lon,
-            lat__gte=box.min_lat,
-            lat__lte=box.max_lat,
-        )
-        ranks = _ranks(*match, qs) if match else {}
-        rows = [
-            r
-            for r in qs.annotate(stale=_stale_flag()).values_list(*_MAP_COLUMNS, "stale")
-            if not match or r[0] in ranks
-        ]
-        if not rows:
-            return MapResults(q, [], 0, limit)
-        n = len(rows)
-        dist = haversine_many(
-            lon,
-            lat,
-            np.fromiter((r[4] for r in rows), float, n),
-            np.fromiter((r[5] for r in rows), float, n),
-        )
-        inside = np.flatnonzero(dist <= q.within_m)
-        # search_assets' order: nearest first, a stale asset as if STALE_PENALTY times as far.
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)[inside]
-        stale = np.fromiter((r[6] for r in rows), dtype=np.int8, count=n)[inside]
-        ranked = np.where(stale == 1, dist[inside] * STALE_PENALTY, dist[inside])
-        order = inside[np.lexsort((ids, ranked))]
-        total = len(order)
-        points = [MapPoint(*rows[i][:6], distance_m=float(dist[i])) for i in order[:limit]]
-    elif match:
-        ranks = _ranks(*match, qs)
+        near = _nearest(q)  # everything near a point is located
+        total = len(near.ids)
+        distances = dict(zip(near.ids[:limit], near.distances[:limit], strict=True))
+        points = _map_points(near.ids[:limit])
+        for point in points:
+            point.distance_m = distances[point.id]
+    elif words_of(q.words):
+        ranks = _ranks(*match_words_sql(q), qs)
         total = len(ranks)
-        chosen = sorted(ranks, key=lambda i: (ranks[i], i))[:limit]
-        by_id: dict[int, MapPoint] = {}
-        for start in range(0, len(chosen), 900):
-            rows = Asset.objects.filter(id__in=chosen[start : start + 900])
-            by_id.update((r[0], MapPoint(*r)) for r in rows.values_list(*_MAP_COLUMNS))
-        points = [by_id[i] for i in chosen if i in by_id]
+        points = _map_points(sorted(ranks, key=lambda i: (ranks[i], i))[:limit])
     else:
         total = qs.count()
         # search_assets' order: those verified within the stale period first, each by name.
@@ -483,8 +492,18 @@ def map_assets(q: AssetQuery, *, limit: int = MAP_FEATURE_LIMIT) -> MapResults:
         )
         points = [MapPoint(*r) for r in rows]
     # Categories in one query when every match is here (the search's own rows bound it).
-    _add_map_categories(points, qs if total <= limit and not match else None)
+    whole = total <= limit and q.near is None and not words_of(q.words)
+    _add_map_categories(points, qs if whole else None)
     return MapResults(q, points, total, limit)
+
+
+def _map_points(ids: list[int]) -> list[MapPoint]:
+    """MapPoints for these asset ids, in the order given."""
+    by_id: dict[int, MapPoint] = {}
+    for start in range(0, len(ids), 900):
+        rows = Asset.objects.filter(id__in=ids[start : start + 900])
+        by_id.update((r[0], MapPoint(*r)) for r in rows.values_list(*_MAP_COLUMNS))
+    return [by_id[i] for i in ids if i in by_id]
 
 
 _MAP_COLUMNS = ("id", "uuid", "name", "kind", "lon", "lat")

@@ -19,7 +19,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from livingmap.areas.models import Postcode
 from livingmap.assets.models import Asset, AssetKind, Category
-from livingmap.assets.search import match_ids_sql
+from livingmap.assets.search import words_of
+from livingmap.assets.selectors import AssetQuery, match_words_sql
 from livingmap.core.text import clean_postcode
 
 from . import mapping
@@ -233,12 +234,11 @@ def filtered_assets(params: dict[str, str], *, located_only: bool = False) -> Qu
     qs = Asset.objects.public()
     distinct = False
     text = params.get("search", "").strip()
-    if text:
-        sql = match_ids_sql(text)
-        if sql is not None:
-            qs = qs.filter(
-                id__in=RawSQL(f"SELECT id FROM ({sql[0]}) AS m", sql[1])  # noqa: S608, S611 - the search module's own SQL
-            )
+    if text and words_of(text):
+        sql, sql_params = match_words_sql(AssetQuery(words=text))
+        qs = qs.filter(
+            id__in=RawSQL(f"SELECT id FROM ({sql}) AS m", sql_params)  # noqa: S608, S611 - the search module's own SQL
+        )
     term = _uuid(params, "taxonomy_term_id")
     if term is not None:
         qs, distinct = qs.filter(term_filter(term)), True

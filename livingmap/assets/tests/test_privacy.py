@@ -171,3 +171,34 @@ def test_maps_kinds_and_categories_leave_them_out(hidden):
     assert community.asset_count == (
         Asset.objects.public().filter(categories__slug="community-group").count()
     )
+
+
+@pytest.mark.parametrize("near", [None, POINT])
+def test_a_word_only_private_records_hold_changes_no_public_search(hidden, near):
+    """Whether the last word is taken whole or as the start of a word is decided on what the
+    search could show: private records holding the word "zebedee" must not change what
+    "zebedee" finds (a public asset with a longer word that starts so), nor betray them."""
+    club = Asset(
+        name="Zebedeean Singers",
+        kind=AssetKind.ASSOCIATION,
+        lon=POINT[0] - 0.0005,
+        lat=POINT[1],
+    )
+    save_asset(club)
+
+    def answers() -> list[tuple[set[int], set[int]]]:
+        found = []
+        for words in ("zebedee", "zebede", "ZEBEDEE's"):
+            query = AssetQuery(words=words, near=near, within_m=300)
+            found.append(
+                (
+                    {h.asset.id for h in search_assets(query).hits},
+                    {p.id for p in map_assets(query).points},
+                )
+            )
+        return found
+
+    with_private = answers()
+    assert with_private == [({club.id}, {club.id})] * 3
+    Asset.objects.filter(pk__in=[a.pk for a in hidden]).delete()
+    assert answers() == with_private

@@ -127,6 +127,33 @@ def test_a_whole_word_is_not_also_taken_as_the_start_of_a_longer_one():
         assert parkrun.id in ids(hits), start
 
 
+def test_a_last_word_found_whole_only_elsewhere_is_the_start_of_one_here():
+    """The whole word is tried within the search's own reach (its filters, its distance): a
+    "Lib Dems" office across town does not stop "lib" finding the libraries near a postcode."""
+    office = Asset(name="Lib Dems office", kind=AssetKind.ASSOCIATION, lon=-2.285, lat=53.46)
+    save_asset(office)
+    assert ids(everything(AssetQuery(words="lib"))) == {office.id}
+    lon, lat = point_for_postcode("WA14 1AH")  # Altrincham, 12 km away
+    near = everything(AssetQuery(words="lib", near=(lon, lat), within_m=2000))
+    assert "Altrincham Library" in {h.asset.name for h in near}
+    assert office.id not in ids(near)
+    assert ids(near) <= assets_with_word_starting("lib")
+    libraries = everything(AssetQuery(words="lib", kind=AssetKind.INSTITUTION))
+    assert "Sale Library" in {h.asset.name for h in libraries}
+
+
+@pytest.mark.parametrize("near", [None, STRETFORD])
+def test_an_apostrophe_s_is_no_word(near):
+    """ "women's" is "women" and an "s" both databases leave out."""
+    point = point_for_postcode(near) if near else None
+    plain = ids(everything(AssetQuery(words="women", near=point, within_m=5000)))
+    assert plain
+    assert ids(everything(AssetQuery(words="women's", near=point, within_m=5000))) == plain
+    assert ids(everything(AssetQuery(words="WOMEN'S group", near=point, within_m=5000))) == ids(
+        everything(AssetQuery(words="women group", near=point, within_m=5000))
+    )
+
+
 def test_every_library_in_the_library_category_is_found_by_the_word():
     libraries = set(
         Asset.objects.public().filter(categories__slug="library").values_list("id", flat=True)
