@@ -10,7 +10,7 @@ The vendor is chosen by `connection.vendor`; the tables come from migrations 000
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from django.db import connection
@@ -188,7 +188,7 @@ def match_near_sql(text: str, box: BBox, *, prefix: bool) -> tuple[str, list[obj
 
 
 @contextmanager
-def bulk_text_index(ids: Sequence[int]) -> Iterator[None]:
+def bulk_text_index(ids: Sequence[int]) -> Iterator[Callable[[], None]]:
     """Insert many new assets (these ids, consecutive) and index their words in one pass.
 
     SQLite's FTS5, fed row by row from a trigger, flushes its pending index at every statement
@@ -196,9 +196,18 @@ def bulk_text_index(ids: Sequence[int]) -> Iterator[None]:
     caller's transaction, the insert trigger is set aside while the rows go in, the new rows are
     indexed together in place-key order (FTS5 also flushes whenever a rowid is lower than the
     last), and the trigger is put back as it was. Elsewhere this does nothing.
+
+    The block is given the indexing statement, to run when the rows are in (it runs on leaving
+    the block if the block did not): one statement, during which SQLite does not need Python,
+    so the caller may do Python work beside it (`core.importing.alongside`).
     """
+    indexed = False
+
+    def nothing() -> None:
+        pass
+
     if connection.vendor != "sqlite" or not ids:
-        yield
+        yield nothing
         return
     first, last = min(ids), max(ids)
     if last > ID_MASK:
@@ -211,17 +220,25 @@ def bulk_text_index(ids: Sequence[int]) -> Iterator[None]:
         )
         row = cursor.fetchone()
         if row is None:  # no trigger (an unmigrated database): nothing to set aside
-            yield
+            yield nothing
             return
-        cursor.execute(f"DROP TRIGGER {INSERT_TRIGGER}")
-        try:
-            yield
+
+        def index_words() -> None:
+            nonlocal indexed
+            if indexed:
+                return
             cursor.execute(
                 "INSERT INTO assets_asset_fts(rowid, name, search_text) "  # noqa: S608
                 f"SELECT {place_key_sql('assets_asset')} AS k, name, search_text FROM assets_asset "
                 "WHERE id BETWEEN %s AND %s ORDER BY k",
                 [first, last],
             )
+            indexed = True
+
+        cursor.execute(f"DROP TRIGGER {INSERT_TRIGGER}")
+        try:
+            yield index_words
+            index_words()
         finally:
             cursor.execute(row[0])
 

@@ -7,7 +7,7 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import shapely
@@ -18,12 +18,14 @@ from livingmap.areas.models import Area, Postcode
 from livingmap.areas.selectors import areas_at_point
 from livingmap.core.geo import AreaIndex, geometry_from_geojson, lat_cell, points_within
 from livingmap.core.ids import uuid7_hex_many, uuid7_many
-from livingmap.core.importing import ImportReport, chunked
+from livingmap.core.importing import ImportReport, alongside, chunked, json_text
 from livingmap.core.models import Dataset
 from livingmap.core.text import names_match
 
 from .models import Asset, AssetArea, AssetKind, AssetSource, Category, Visibility
 from .search import bulk_text_index
+
+T = TypeVar("T")
 
 #: Rows per executemany call in bulk writes.
 BULK_BATCH = 5000
@@ -92,12 +94,20 @@ class AssetRecord:
         """The record as its data set gave it (kept on AssetSource.data): the fields it gave a
         value, its categories and extra attributes. Blank fields are left out, as they say
         nothing (they halve what a large import writes)."""
-        data = {f: v for f in RECORD_FIELDS if (v := getattr(self, f)) != "" and v is not None}
+        data = {
+            f: v
+            for f, v in zip(RECORD_FIELDS, _record_values(self), strict=True)
+            if v != "" and v is not None
+        }
         if self.categories:
             data["categories"] = sorted(self.categories)
         if self.extra:
             data["extra"] = self.extra
         return data
+
+
+#: A record's RECORD_FIELDS values as a tuple, in one call.
+_record_values = operator.attrgetter(*RECORD_FIELDS)
 
 
 def given_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -145,20 +155,33 @@ def assign_areas(
 ) -> int:
     """Store, for each asset, every area and neighbourhood its location falls in.
 
-    An asset with a footprint (a park, an allotment site) is in every area the footprint
-    overlaps; otherwise its point decides. Unlocated assets are in no area. `new=True` says the
-    assets were created in this transaction, so they have no stored areas to clear.
+    `new=True` says the assets were created in this transaction, so they have no stored areas
+    to clear.
     """
     if not new:
         ids = [a.id for a in assets]
         for chunk in chunked(ids, 900):
             AssetArea.objects.filter(asset_id__in=chunk).delete()
+    links = area_links(assets, index)
+    _insert_rows("assets_assetarea", ("area_id", "asset_id"), links)
+    return len(links)
+
+
+def area_links(
+    assets: Sequence[Asset | Placed], index: AreaIndex | None = None
+) -> list[tuple[int, int]]:
+    """(area id, asset id) for every area and neighbourhood each asset is in.
+
+    An asset with a footprint (a park, an allotment site) is in every area the footprint
+    overlaps; otherwise its point decides. Unlocated assets are in no area. Given an index,
+    this reads nothing from the database.
+    """
     located = [a for a in assets if a.lat is not None and a.lon is not None]
     if not located:
-        return 0
+        return []
     index = index if index is not None else build_area_index()
     if len(index) == 0:
-        return 0
+        return []
     asset_pos, area_pos = index.points_in(
         np.fromiter((a.lon for a in located), float, len(located)),
         np.fromiter((a.lat for a in located), float, len(located)),
@@ -175,9 +198,7 @@ def assign_areas(
         area_pos = np.fromiter((p[1] for p in pairs), np.int64, len(pairs))
     asset_ids = np.fromiter((a.id for a in located), np.int64, len(located))
     area_keys = np.asarray(index.keys, dtype=np.int64)
-    links = list(zip(area_keys[area_pos].tolist(), asset_ids[asset_pos].tolist(), strict=True))
-    _insert_rows("assets_assetarea", ("area_id", "asset_id"), links)
-    return len(links)
+    return list(zip(area_keys[area_pos].tolist(), asset_ids[asset_pos].tolist(), strict=True))
 
 
 def _insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -559,22 +580,38 @@ def import_asset_records(
         _merge_into(assets[asset_id], rec, previous)
         changed.append((assets[asset_id], rec, source_pk))
 
-    new_ids = _create_assets(new_records, categories)
-    _save_imported([assets[i] for i in dict.fromkeys(a.id for a, *_ in [*merged, *changed])])
-
+    updated = [*merged, *[(a, r) for a, r, _ in changed]]
+    if index is None and (new_records or updated):
+        index = build_area_index()
+    new_ids = _reserve_asset_ids(len(new_records)) if new_records else []
     source_data = _db_value(AssetSource._meta.get_field("data"))
     now = _db_value(AssetSource._meta.get_field("imported_at"))(timezone.now())
-    sourced = [*zip(new_ids, new_records, strict=True), *((a.id, r) for a, r in merged)]
-    _insert_batches(
+
+    def rows_for_new() -> tuple[list[tuple[Any, ...]], ...]:
+        """The other tables' rows for the new assets and the sources of matched ones (Python
+        only: it runs beside the search index's statement, see `_create_assets`)."""
+        sourced = [*zip(new_ids, new_records, strict=True), *((a.id, r) for a, r in merged)]
+        sources = [
+            (dataset.id, r.source_id, now, source_data(r.as_source_data()), i) for i, r in sourced
+        ]
+        through = [
+            (i, categories[slug].id)
+            for i, r in zip(new_ids, new_records, strict=True)
+            for slug in dict.fromkeys(r.categories)
+        ]
+        placed = [
+            Placed(i, r.lon, r.lat, r.footprint) for i, r in zip(new_ids, new_records, strict=True)
+        ]
+        return sources, through, area_links(placed, index)
+
+    sources, through_rows, links = _create_assets(
+        new_records, categories, new_ids, meanwhile=rows_for_new
+    )
+    _save_imported([assets[i] for i in dict.fromkeys(a.id for a, *_ in [*merged, *changed])])
+    _insert_rows(
         "assets_assetsource",
         ("dataset_id", "source_id", "imported_at", "data", "asset_id"),
-        _built(
-            lambda span: [
-                (dataset.id, r.source_id, now, source_data(r.as_source_data()), i)
-                for i, r in sourced[span[0] : span[1]]
-            ],
-            _spans(len(sourced), BULK_BATCH),
-        ),
+        sources,
     )
     AssetSource.objects.bulk_update(
         [
@@ -584,23 +621,11 @@ def import_asset_records(
         ["data", "imported_at"],
         batch_size=2000,
     )
-
-    updated = [*merged, *[(a, r) for a, r, _ in changed]]
-    through_rows = [
-        (i, categories[slug].id)
-        for i, r in zip(new_ids, new_records, strict=True)
-        for slug in dict.fromkeys(r.categories)
-    ]
     _insert_rows("assets_asset_categories", ("asset_id", "category_id"), through_rows)
     _add_categories([(a, r.categories) for a, r in updated], categories)
     touched = list({a.id: a for a, _ in updated}.values())
     _refresh_search_text(touched)
-    placed = [
-        Placed(i, r.lon, r.lat, r.footprint) for i, r in zip(new_ids, new_records, strict=True)
-    ]
-    if index is None and (placed or updated):
-        index = build_area_index()
-    assign_areas(placed, index, new=True)
+    _insert_rows("assets_assetarea", ("area_id", "asset_id"), links)
     assign_areas(touched, index)
     report.created += len(new_records)
     report.updated += len(updated)
@@ -634,15 +659,24 @@ _NEW_ASSET_FIELDS = (
 )
 
 
-def _create_assets(records: Sequence[AssetRecord], categories: dict[str, Category]) -> list[int]:
-    """Insert new assets in bulk, as Asset.save would store them; returns their ids in order.
+def _create_assets(
+    records: Sequence[AssetRecord],
+    categories: dict[str, Category],
+    ids: Sequence[int],
+    *,
+    meanwhile: Callable[[], T],
+) -> T:
+    """Insert new assets in bulk with these ids, as Asset.save would store them, and return
+    what `meanwhile` gives.
 
     Values are prepared by each field's own get_db_prep_save, so they are stored exactly as the
     ORM stores them, without building a model instance per row. On SQLite, a large batch has its
-    words indexed in one pass after the rows are in (search.bulk_text_index).
+    words indexed in one pass after the rows are in (search.bulk_text_index), and `meanwhile`
+    (Python work that must not touch the database) runs beside that statement, on the other
+    core; otherwise after the insert.
     """
     if not records:
-        return []
+        return meanwhile()
     fields = [Asset._meta.get_field(name) for name in _NEW_ASSET_FIELDS]
     prep = {
         f.name: _db_value(f)
@@ -652,11 +686,9 @@ def _create_assets(records: Sequence[AssetRecord], categories: dict[str, Categor
     labels = {k.value: str(k.label) for k in AssetKind}
     names = {slug: c.name for slug, c in categories.items()}
     now = prep["created_at"](timezone.now())
-    ids = _reserve_asset_ids(len(records))
     prep_extra, prep_footprint = prep["extra"], prep["footprint"]
     empty_json = prep_extra({})
     new_uuids = uuid7_many if connection.features.has_native_uuid_field else uuid7_hex_many
-    values_of = operator.attrgetter(*RECORD_FIELDS)
     footprint_at = RECORD_FIELDS.index("footprint")
     visibility_at = RECORD_FIELDS.index("visibility")
     gifts, private = AssetKind.GIFTS, Visibility.PRIVATE
@@ -667,7 +699,7 @@ def _create_assets(records: Sequence[AssetRecord], categories: dict[str, Categor
         for asset_id, rec, key in zip(
             ids[start:stop], records[start:stop], new_uuids(stop - start), strict=True
         ):
-            values: Sequence[Any] = values_of(rec)
+            values: Sequence[Any] = _record_values(rec)
             if rec.footprint is not None or rec.kind == gifts:
                 values = list(values)
                 values[footprint_at] = prep_footprint(rec.footprint)
@@ -697,19 +729,22 @@ def _create_assets(records: Sequence[AssetRecord], categories: dict[str, Categor
     columns = ("id", *(f.column for f in fields))
     batches = _built(build, _spans(len(records), BULK_BATCH))
     if len(records) >= BULK_TEXT_INDEX_FROM:
-        with bulk_text_index(ids):
+        with bulk_text_index(ids) as index_words:
             _insert_batches("assets_asset", columns, batches)
-    else:
-        _insert_batches("assets_asset", columns, batches)
-    return ids
+            return alongside(index_words, meanwhile)
+    _insert_batches("assets_asset", columns, batches)
+    return meanwhile()
 
 
 def _db_value(model_field: Any) -> Any:
     """A function giving a field's database value as the ORM's get_db_prep_save would."""
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-access proxy
     if model_field.get_internal_type() == "JSONField":
-        # JSONField.get_db_prep_save: None is SQL NULL; other values go through the backend's
-        # adapt_json_value with the field's encoder (for the plain dicts importers give).
+        # JSONField.get_db_prep_save: None is SQL NULL; other values are JSON text. With the
+        # default encoder, json_text writes what json.dumps would, faster. Both bulk paths take
+        # text: SQLite stores it, PostgreSQL's COPY parses it as jsonb.
+        if model_field.encoder is None:
+            return lambda v: None if v is None else json_text(v)
         adapt, encoder = db.ops.adapt_json_value, model_field.encoder
         return lambda v: None if v is None else adapt(v, encoder)
     return lambda v: model_field.get_db_prep_save(v, db)

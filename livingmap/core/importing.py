@@ -19,15 +19,19 @@ docs/importers.md.
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import logging
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
+import orjson
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,6 +40,7 @@ from .models import Dataset, ImportEvent
 MAX_LISTED_PROBLEMS = 5000
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Names a GeoJSON `crs` member may give for WGS84 longitude/latitude (RFC 7946 allows only that).
 WGS84_NAMES = frozenset(
@@ -218,7 +223,7 @@ class Importer(ABC):
         report = ImportReport(importer=self.name, source=str(self.source))
         started = timezone.now()
         try:
-            with transaction.atomic():
+            with cycle_collector_paused(), transaction.atomic():
                 if self.dataset is not None:
                     self.dataset_row = self.dataset.get_or_create()
                 self.before(report)
@@ -318,6 +323,55 @@ def _swallowed_lines(values: list[str], width: int, delimiter: str = ",") -> int
         for line in value.splitlines()[1:]
         if line.count(delimiter) >= width - 1
     )
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector for a bulk job, as bulk loaders do.
+
+    An import makes millions of small objects (rows, records, values) that live until it ends,
+    and the collector, triggered by every 700 new objects, walks all of them again and again
+    looking for cycles that are not there: a fifth of a national import's time (measured with
+    `make bench`). Reference counting still frees everything as usual; cycles made meanwhile
+    are collected when the collector resumes."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def alongside(statement: Callable[[], None], work: Callable[[], T]) -> T:
+    """Run `work` in a second thread while this thread runs `statement`, and return what the
+    work gives.
+
+    For one long SQL statement (an INSERT … SELECT) during which the database needs nothing of
+    Python, so Python's lock is free for the work: the two go on together on two cores. The
+    work must not touch the database (the connection is this thread's, and busy). Not for a
+    statement that gives Python back control row by row, as executemany does: each row would
+    wait for the work to let go of the lock."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        done = pool.submit(work)
+        statement()
+        return done.result()
+
+
+def json_text(value: Any) -> str:
+    """A value as JSON text, for bulk writes of JSON columns: what Django's JSONField stores
+    (json.dumps), written by orjson, which is several times faster (a national import writes
+    a JSON record per row). Values orjson will not write the same way (dates, numbers beyond 64
+    bits, ...) go through json.dumps, so they are stored, or refused, as the ORM would."""
+    try:
+        return orjson.dumps(value, option=_ORJSON_AS_JSON).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+#: orjson hands these back to json.dumps (which refuses them, as JSONField does).
+_ORJSON_AS_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def chunked(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -294,3 +294,63 @@ def test_reassign_areas_recomputes_the_same_links(stored_links):
         links[asset_id].add(area_id)
     assert links == stored_links
     assert f"{sum(len(v) for v in links.values())} asset–area links stored" in out.getvalue()
+
+
+def test_a_large_import_stores_every_asset_with_its_sources_categories_areas_and_words():
+    """Over BULK_TEXT_INDEX_FROM new assets take the bulk path: the words indexed in one
+    statement while the other tables' rows are prepared beside it. Everything a small import
+    stores is stored, and the search index's insert trigger is back afterwards."""
+    from livingmap.assets.selectors import AssetQuery, search_assets
+    from livingmap.assets.services import BULK_TEXT_INDEX_FROM
+
+    dataset = Dataset.objects.create(slug="test-register", name="Test register", licence="OGL")
+    wards = list(Area.objects.filter(level=AreaLevel.WARD).order_by("gss_code")[:10])
+    n = BULK_TEXT_INDEX_FROM + 200
+    records = []
+    for i in range(n):
+        place = wards[i % len(wards)]
+        records.append(
+            (
+                f"line {i + 2}",
+                AssetRecord(
+                    source_id=f"B{i:05d}",
+                    name=f"Bulkfield Club {i}",
+                    kind=AssetKind.ASSOCIATION,
+                    categories=["community-group", "sports-club"] if i % 2 else ["charity"],
+                    description="Quoits on Thursdays" if i == 7 else "",
+                    lon=place.point_lon,
+                    lat=place.point_lat,
+                    extra={"row": i},
+                ),
+            )
+        )
+    report = ImportReport("t", "t")
+    import_asset_records(dataset=dataset, records=records, report=report)
+    assert report.created == n and not report.rejected
+    assets = {a.name: a for a in Asset.objects.filter(sources__dataset=dataset)}
+    assert len(assets) == n
+    areas = Areas()
+    for i in (0, 7, n - 1):
+        asset = assets[f"Bulkfield Club {i}"]
+        place = wards[i % len(wards)]
+        assert area_ids(asset) == areas.holding_point(place.point_lon, place.point_lat)
+        source = asset.sources.get()
+        assert source.source_id == f"B{i:05d}"
+        assert source.data == records[i][1].as_source_data()
+        assert asset.extra == {"row": i}
+        slugs = sorted(asset.categories.values_list("slug", flat=True))
+        assert slugs == (["community-group", "sports-club"] if i % 2 else ["charity"])
+    seventh = assets["Bulkfield Club 7"]
+    found = search_assets(AssetQuery(words="quoits", near=(seventh.lon, seventh.lat), within_m=500))
+    assert [h.asset.name for h in found.hits] == ["Bulkfield Club 7"]
+    # The trigger is back: an asset saved afterwards is found by its words.
+    later = Asset(
+        name="Quoits Afterwards", kind=AssetKind.ASSOCIATION, lon=seventh.lon, lat=seventh.lat
+    )
+    save_asset(later)
+    found = search_assets(AssetQuery(words="quoits", near=(seventh.lon, seventh.lat), within_m=500))
+    assert {h.asset.name for h in found.hits} == {"Bulkfield Club 7", "Quoits Afterwards"}
+    # A second run of the same records changes nothing.
+    again = ImportReport("t", "t")
+    import_asset_records(dataset=dataset, records=records, report=again)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, n)

@@ -537,3 +537,13 @@ def test_lost_search_triggers_are_put_back_after_migrations():
     asset.name = "Quillfeather Hall"
     save_asset(asset)
     assert [h.asset.id for h in search_assets(AssetQuery(words="quillfeather")).hits] == [asset.id]
+
+
+def test_the_sqlite_search_index_gathers_32_mb_of_words_before_writing_them_out():
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":  # PostgreSQL's index has no such setting
+            cursor.execute("SELECT to_regclass('assets_asset_fts_config')")
+            assert cursor.fetchone() == (None,)
+            return
+        cursor.execute("SELECT v FROM assets_asset_fts_config WHERE k = 'hashsize'")
+        assert cursor.fetchone() == (32 * 1024 * 1024,)

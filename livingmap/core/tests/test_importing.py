@@ -637,3 +637,67 @@ def test_import_indicators_command_prints_its_report():
     header = next(line for line in out.splitlines() if "unchanged" in line)
     cells = out.splitlines()[out.splitlines().index(header) + 2].replace("│", " ").split()
     assert [int(c) for c in cells[:4]] == [138, 0, 0, 138 * 16]
+
+
+# -- helpers for bulk writes ---------------------------------------------------------------------
+
+
+def test_json_text_writes_what_json_dumps_does_and_refuses_what_it_refuses():
+    import datetime as dt
+
+    from livingmap.core.importing import json_text
+
+    value = {
+        "name": "Café — “quoted” \\ back\nslash",
+        "lon": -2.349975,
+        "lat": 53.0,
+        "n": 7,
+        "big": 2**70,  # beyond orjson's 64 bits: json.dumps writes it
+        "categories": ["a", "b"],
+        "nothing": None,
+        "yes": True,
+    }
+    assert json.loads(json_text(value)) == value
+    assert json.loads(json_text({"a": [1, 2.5]})) == {"a": [1, 2.5]}
+    with pytest.raises(TypeError):
+        json_text({"when": dt.date(2026, 12, 3)})  # as Django's JSONField refuses it
+
+
+def test_the_cycle_collector_is_paused_for_an_import_and_resumed_after_even_on_error():
+    import gc
+
+    from livingmap.core.importing import cycle_collector_paused
+
+    assert gc.isenabled()
+    with cycle_collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), cycle_collector_paused():
+        raise RuntimeError("bad row")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cycle_collector_paused():
+            pass
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
+
+
+def test_alongside_runs_the_work_in_another_thread_and_returns_its_result():
+    import threading
+
+    from livingmap.core.importing import alongside
+
+    ran: list[str] = []
+    here = threading.get_ident()
+    result = alongside(
+        lambda: ran.append("statement"), lambda: (threading.get_ident() != here, "rows")
+    )
+    assert ran == ["statement"] and result == (True, "rows")
+
+    def broken() -> None:
+        raise ValueError("a bad record")
+
+    with pytest.raises(ValueError, match="a bad record"):
+        alongside(lambda: None, broken)
