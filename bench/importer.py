@@ -36,6 +36,8 @@ class SyntheticCsvImporter(AssetImporter):
         licence="CC0",
     )
     required_columns = frozenset({"ref", "name", "category", "kind", "lon", "lat"})
+    # Its transform keeps nothing for load: a large file is read beside the writing.
+    load_in_parts_of = 50_000
 
     def transform(self, row: dict[str, Any], label: str) -> AssetRecord:
         name = self.required(row, "name")

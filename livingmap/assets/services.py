@@ -6,7 +6,7 @@ import json
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from livingmap.areas.models import Area, Postcode
 from livingmap.areas.selectors import areas_at_point
-from livingmap.core.geo import AreaIndex, geometry_from_geojson, lat_cell, points_within
+from livingmap.core.geo import (
+    AreaIndex,
+    NearPoints,
+    geometry_from_geojson,
+    lat_cell,
+    points_within,
+)
 from livingmap.core.ids import uuid7_hex_many, uuid7_many
 from livingmap.core.importing import ImportReport, alongside, chunked, json_text
 from livingmap.core.models import Dataset
@@ -90,6 +96,12 @@ class AssetRecord:
     def values(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in RECORD_FIELDS}
 
+    def __reduce__(self) -> tuple[type[AssetRecord], tuple[Any, ...]]:
+        """Pickled as its values in order: a large file's records come from the process that
+        reads it (`Importer.load_in_parts_of`), and this way they unpickle in 60 % of the time
+        an attribute dictionary takes."""
+        return AssetRecord, _every_value(self)
+
     def as_source_data(self) -> dict[str, Any]:
         """The record as its data set gave it (kept on AssetSource.data): the fields it gave a
         value, its categories and extra attributes. Blank fields are left out, as they say
@@ -108,6 +120,8 @@ class AssetRecord:
 
 #: A record's RECORD_FIELDS values as a tuple, in one call.
 _record_values = operator.attrgetter(*RECORD_FIELDS)
+#: Every value of a record, in the order AssetRecord takes them.
+_every_value = operator.attrgetter(*(f.name for f in fields(AssetRecord)))
 
 
 def given_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -352,15 +366,15 @@ class _Candidates:
     def __init__(self, candidates: Iterable[_Candidate]) -> None:
         self.all = list(candidates)
         self.by_postcode: dict[str, list[int]] = defaultdict(list)
-        self.by_uprn: dict[str, int] = {}
-        self.by_charity: dict[str, int] = {}
+        self.by_uprn: dict[str, list[int]] = defaultdict(list)
+        self.by_charity: dict[str, list[int]] = defaultdict(list)
         for k, c in enumerate(self.all):
             if c.postcode:
                 self.by_postcode[c.postcode].append(k)
             if c.uprn:
-                self.by_uprn.setdefault(c.uprn, k)
+                self.by_uprn[c.uprn].append(k)
             if c.charity_number:
-                self.by_charity.setdefault(c.charity_number, k)
+                self.by_charity[c.charity_number].append(k)
 
     def _nearby(self, records: Sequence[AssetRecord]) -> dict[int, list[int]]:
         """For each located record (by position), the candidates within SAME_PLACE_M of it,
@@ -383,16 +397,18 @@ class _Candidates:
 
     def match(self, records: Sequence[AssetRecord]) -> list[int | None]:
         """The id of the existing asset each record is, or None; each asset is taken by the
-        first record that matches it. Same UPRN, else same charity number, else a matching
-        name within SAME_PLACE_M (nearest first) or at the same postcode."""
+        first record that matches it. Same UPRN, else same charity number (the first asset
+        with it not taken already, by id), else a matching name within SAME_PLACE_M (nearest
+        first) or at the same postcode."""
         near = self._nearby(records)
         taken: set[int] = set()
         found: list[int | None] = []
         for k, rec in enumerate(records):
             match = None
             for key, table in ((rec.uprn, self.by_uprn), (rec.charity_number, self.by_charity)):
-                if key and key in table and self.all[table[key]].id not in taken:
-                    match = self.all[table[key]].id
+                free = [c for c in table.get(key, ()) if self.all[c].id not in taken] if key else []
+                if free:
+                    match = self.all[free[0]].id
                     break
             if match is None:
                 around = near.get(k, [])
@@ -409,34 +425,54 @@ class _Candidates:
         return found
 
 
-def _candidates_for(records: Sequence[AssetRecord], dataset: Dataset) -> _Candidates:
+def _candidates_for(
+    records: Sequence[AssetRecord], dataset: Dataset, parts: LoadInParts
+) -> _Candidates:
     """Assets from other data sets that a record could be the same as: those within
     SAME_PLACE_M of one, at their postcodes, or with their UPRNs or charity numbers.
 
     Near a national import that is a few of a million assets: their places are read first (three
     numbers each) and paired with the records' in one vectorised query; only the assets so found
-    are read whole."""
+    are read whole. A file loaded in parts reads the places once, for every part that lies in
+    the same box (see LoadInParts)."""
     qs = Asset.objects.exclude(sources__dataset=dataset).order_by()
     wanted: set[int] = set()
     located = [r for r in records if r.lat is not None and r.lon is not None]
     if located:
         margin = 0.01
         lons, lats = [r.lon for r in located], [r.lat for r in located]
-        sql, params = (
-            qs.filter(
-                lat__gte=min(lats) - margin,
-                lat__lte=max(lats) + margin,
-                lon__gte=min(lons) - margin,
-                lon__lte=max(lons) + margin,
-            )
-            .values_list("id", "lon", "lat")
-            .query.sql_with_params()
-        )
-        with connection.cursor() as cursor:  # plain rows: a million of them, three numbers each
-            cursor.execute(sql, params)
-            places = np.array(cursor.fetchall(), dtype=float).reshape(-1, 3)
-        _, near, _ = points_within(lons, lats, places[:, 1], places[:, 2], SAME_PLACE_M)
-        wanted.update(places[np.unique(near), 0].astype(np.int64).tolist())
+        box = (min(lons) - margin, min(lats) - margin, max(lons) + margin, max(lats) + margin)
+        if parts.index is None or not _inside(box, parts.index.extent):
+            if parts.places is None or (parts.places[3] and not _inside(box, parts.places[3])):
+                # The first part's box; for a part beyond it, every other data set's asset
+                # (a national file's parts each reach a little further), once.
+                read_box = box if parts.places is None else None
+                found_places = qs.values_list("id", "lon", "lat")
+                if read_box is not None:
+                    found_places = found_places.filter(
+                        lon__gte=box[0], lat__gte=box[1], lon__lte=box[2], lat__lte=box[3]
+                    )
+                else:
+                    found_places = found_places.filter(lat__isnull=False, lon__isnull=False)
+                sql, params = found_places.query.sql_with_params()
+                with connection.cursor() as cursor:  # plain rows: a million, three numbers each
+                    cursor.execute(sql, params)
+                    places = np.array(cursor.fetchall(), dtype=float).reshape(-1, 3)
+                parts.places = (places[:, 0].astype(np.int64), places[:, 1], places[:, 2], read_box)
+            ids, place_lons, place_lats, _ = parts.places
+            extent = box
+            if len(ids):
+                extent = _union(
+                    extent, (place_lons.min(), place_lats.min(), place_lons.max(), place_lats.max())
+                )
+            if parts.index is not None:  # a part beyond the last: leave room for the rest
+                grown = _union(extent, parts.index.extent)
+                extent = (grown[0] - 1, grown[1] - 1, grown[2] + 1, grown[3] + 1)
+            parts.index = NearPoints(place_lons, place_lats, extent)
+        ids, index = parts.places[0], parts.index
+        _, near, _ = index.within(lons, lats, SAME_PLACE_M)
+        wanted.update(ids[np.unique(near)].tolist())
+        wanted -= parts.taken  # this data set's since they were read
     found: dict[int, _Candidate] = {}
 
     def add(rows: Iterable[tuple[Any, ...]]) -> None:
@@ -461,6 +497,14 @@ def _candidates_for(records: Sequence[AssetRecord], dataset: Dataset) -> _Candid
             given = qs.exclude(**{field_name: ""}).filter(**{f"{field_name}__in": chunk})
             add(given.values_list(*_CANDIDATE_FIELDS))
     return _Candidates(sorted(found.values()))
+
+
+def _inside(box: tuple[float, ...], outer: tuple[float, ...]) -> bool:
+    return outer[0] <= box[0] and outer[1] <= box[1] and box[2] <= outer[2] and box[3] <= outer[3]
+
+
+def _union(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float, float]:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def locate_by_postcode(records: Sequence[tuple[str, AssetRecord]], report: ImportReport) -> None:
@@ -510,6 +554,31 @@ def _merge_into(asset: Asset, rec: AssetRecord, previous: dict[str, Any]) -> boo
     return changed
 
 
+@dataclass
+class LoadInParts:
+    """What loading one data set's records carries from one part of a file to the next.
+
+    * `source_ids`: those of the parts before, so an id given again is refused as in one part.
+    * `had_sources` and `others`: whether, before the first part, the data set had sources and
+      other data sets had assets. Parts after add only this data set's sources and assets, so
+      these stay as they were; and an asset matched or made by a part before has this data set
+      as a source, so it is not taken again, as within one part.
+    * `places` and `taken`: the places of other data sets' assets, read once for the parts
+      (reading a million and indexing them for each part would cost more than the parts save),
+      and the assets matched since.
+    """
+
+    source_ids: set[str] = field(default_factory=set)
+    had_sources: bool | None = None
+    others: bool | None = None
+    #: Other data sets' assets as they were when read: ids, longitudes, latitudes, and the box
+    #: read (None: all of them); an index over their places; and the assets taken since (this
+    #: data set's now, left out when matching).
+    places: tuple[np.ndarray, np.ndarray, np.ndarray, tuple[float, ...] | None] | None = None
+    index: NearPoints | None = None
+    taken: set[int] = field(default_factory=set)
+
+
 @transaction.atomic
 def import_asset_records(
     *,
@@ -517,6 +586,7 @@ def import_asset_records(
     records: Sequence[tuple[str, AssetRecord]],
     report: ImportReport,
     index: AreaIndex | None = None,
+    parts: LoadInParts | None = None,
 ) -> None:
     """Create, update or merge assets from one data set's records, counting each outcome.
 
@@ -525,9 +595,16 @@ def import_asset_records(
       number, or a matching name within 150 m or at the same postcode. A match gains this data
       set as a further source (the same library in three files is one asset with three sources).
     * Otherwise it is a new asset.
+
+    A file given in parts (`Importer.load_in_parts_of`) is loaded part by part, with what the
+    parts before leave in `parts` (see LoadInParts): the outcome is that of one load.
     """
+    parts = parts if parts is not None else LoadInParts()
+    if parts.had_sources is None:
+        parts.had_sources = AssetSource.objects.filter(dataset=dataset).exists()
+        parts.others = Asset.objects.exclude(sources__dataset=dataset).exists()
     unique: list[tuple[str, AssetRecord]] = []
-    seen: set[str] = set()
+    seen = parts.source_ids
     for label, rec in records:
         if rec.source_id in seen:
             report.reject(label, f"id {rec.source_id} appears more than once in the file")
@@ -539,7 +616,7 @@ def import_asset_records(
 
     # What this data set gave before, for the records it gave before: (source, asset, data).
     known: dict[str, tuple[int, int, dict[str, Any]]] = {}
-    if AssetSource.objects.filter(dataset=dataset).exists():
+    if parts.had_sources:
         for chunk in chunked([r.source_id for _, r in unique], 900):
             known.update(
                 (source_id, (pk, asset_id, data))
@@ -557,9 +634,9 @@ def import_asset_records(
         else:
             again.append((rec, *known[rec.source_id]))
     # Into an empty register (a first import) there is nothing to be the same as.
-    others = Asset.objects.exclude(sources__dataset=dataset)
-    if fresh and others.exists():
-        matches = _candidates_for(fresh, dataset).match(fresh)
+    if fresh and parts.others:
+        matches = _candidates_for(fresh, dataset, parts).match(fresh)
+        parts.taken.update(m for m in matches if m is not None)
     else:
         matches = [None] * len(fresh)
     assets: dict[int, Asset] = {}

@@ -162,31 +162,66 @@ def points_within(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every pair (i, j, distance in metres) where point i of the first set lies within `metres`
     of point j of the second, nearest first for each i; in bulk, for hundreds of thousands of
-    points (an STRtree over the second set, in a local metric projection, then the exact
-    great-circle distance)."""
+    points (see NearPoints)."""
     xs, ys, oxs, oys = _floats(lons), _floats(lats), _floats(other_lons), _floats(other_lats)
-    empty = np.zeros(0, dtype=np.int64)
     if not len(xs) or not len(oxs):
-        return empty, empty, np.zeros(0)
-    # A local projection about the middle longitude: east-west distances scaled by the cosine of
-    # the latitude. Away from the middle it shears: a pair `metres` apart can look up to
-    # |longitude from the middle| x sin(latitude) x `metres` nearer or further (5 % at the ends
-    # of England, under 1 % across one council), so the tree is asked a little further than
-    # `metres` and the exact great-circle distance decides.
-    every_lon = np.concatenate([xs, oxs])
-    middle = (float(every_lon.min()) + float(every_lon.max())) / 2
-    reach = math.radians(float(np.abs(every_lon - middle).max()))
-    steepest = math.sin(math.radians(float(np.abs(np.concatenate([ys, oys])).max())))
-    stretch = 1.0 + reach * steepest + 0.01
+        return _NO_PAIRS
+    every_x, every_y = np.concatenate([xs, oxs]), np.concatenate([ys, oys])
+    extent = (every_x.min(), every_y.min(), every_x.max(), every_y.max())
+    return NearPoints(oxs, oys, extent).within(xs, ys, metres)
 
-    def projected(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        east = (x - middle) * np.cos(np.radians(y)) * _M_PER_DEGREE
+
+_NO_PAIRS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+
+
+class NearPoints:
+    """Points to be asked, again and again, which of them lie within a distance of others: an
+    STRtree over them in a local metric projection, built once, then the exact great-circle
+    distance. `extent` (min lon, min lat, max lon, max lat) must hold every point it is asked
+    about, as well as its own."""
+
+    def __init__(
+        self,
+        lons: Iterable[float],
+        lats: Iterable[float],
+        extent: tuple[float, float, float, float],
+    ) -> None:
+        self.lons, self.lats = _floats(lons), _floats(lats)
+        self.extent = tuple(float(v) for v in extent)
+        min_lon, min_lat, max_lon, max_lat = self.extent
+        # A local projection about the middle longitude: east-west distances scaled by the
+        # cosine of the latitude. Away from the middle it shears: a pair `metres` apart can look
+        # up to |longitude from the middle| x sin(latitude) x `metres` nearer or further (5 % at
+        # the ends of England, under 1 % across one council), so the tree is asked a little
+        # further than `metres` and the exact great-circle distance decides.
+        self.middle = (min_lon + max_lon) / 2
+        reach = math.radians((max_lon - min_lon) / 2)
+        steepest = math.sin(math.radians(min(90.0, max(abs(min_lat), abs(max_lat)))))
+        self.stretch = 1.0 + reach * steepest + 0.01
+        self.tree = (
+            shapely.STRtree(self._projected(self.lons, self.lats)) if len(self.lons) else None
+        )
+
+    def _projected(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        east = (x - self.middle) * np.cos(np.radians(y)) * _M_PER_DEGREE
         return shapely.points(east, y * _M_PER_DEGREE)
 
-    tree = shapely.STRtree(projected(oxs, oys))
-    i, j = tree.query(projected(xs, ys), predicate="dwithin", distance=metres * stretch)
-    distance = haversine_many(xs[i], ys[i], oxs[j], oys[j])
-    keep = distance <= metres
-    i, j, distance = i[keep], j[keep], distance[keep]
-    order = np.lexsort((j, distance, i))
-    return i[order], j[order], distance[order]
+    def within(
+        self, lons: Iterable[float], lats: Iterable[float], metres: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every pair (i, j, distance in metres) where the i-th point given lies within `metres`
+        of this index's j-th point, nearest first for each i."""
+        xs, ys = _floats(lons), _floats(lats)
+        if not len(xs) or self.tree is None:
+            return _NO_PAIRS
+        min_lon, min_lat, max_lon, max_lat = self.extent
+        if xs.min() < min_lon or xs.max() > max_lon or ys.min() < min_lat or ys.max() > max_lat:
+            raise ValueError("points outside the extent the index was made for")
+        i, j = self.tree.query(
+            self._projected(xs, ys), predicate="dwithin", distance=metres * self.stretch
+        )
+        distance = haversine_many(xs[i], ys[i], self.lons[j], self.lats[j])
+        keep = distance <= metres
+        i, j, distance = i[keep], j[keep], distance[keep]
+        order = np.lexsort((j, distance, i))
+        return i[order], j[order], distance[order]

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import csv
 import gc
+import itertools
 import json
 import logging
+import multiprocessing
+import sys
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -38,6 +41,8 @@ from django.utils import timezone
 from .models import Dataset, ImportEvent
 
 MAX_LISTED_PROBLEMS = 5000
+#: Sources this large (bytes) are read in a second process by importers that allow it.
+READ_APART_FROM_BYTES = 8 * 1024 * 1024
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -174,6 +179,11 @@ class Importer(ABC):
     #: A source with no rows at all is refused (almost always the wrong file or a failed
     #: export); an importer whose source may rightly be empty (a feed) sets this.
     allow_empty: ClassVar[bool] = False
+    #: Set by an importer whose `load` may be given its records in parts of this many (each
+    #: part's rows written before the next is read) and whose `transform` keeps nothing for
+    #: `load`: a large source (READ_APART_FROM_BYTES) is then read and transformed in a second
+    #: process while the parts before are loaded. None: `load` gets every record at once.
+    load_in_parts_of: ClassVar[int | None] = None
 
     def __init__(self, source: str | Path | None = None, **options: Any) -> None:
         if source is None:
@@ -185,6 +195,10 @@ class Importer(ABC):
         self.source = Path(source)
         self.options = options
         self.dataset_row: Dataset | None = None
+        #: Whether this run loads its records in parts (see `load_in_parts_of`).
+        self.in_parts = False
+        #: What `load` keeps from one part to the next, afresh for every run.
+        self.run_state: dict[str, Any] = {}
 
     # -- reading ---------------------------------------------------------------------------
     def read_rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -222,36 +236,25 @@ class Importer(ABC):
     ) -> ImportReport:
         report = ImportReport(importer=self.name, source=str(self.source))
         started = timezone.now()
+        self.run_state = {}
         try:
             with cycle_collector_paused(), transaction.atomic():
                 if self.dataset is not None:
                     self.dataset_row = self.dataset.get_or_create()
                 self.before(report)
-                records: list[tuple[str, Any]] = []
                 total = self.count_rows()
-                for label, row in self.read_rows():
-                    report.read += 1
-                    if isinstance(row, dict) and None in row:
-                        problem = _shape_problem(row.pop(None))
-                        if problem:
-                            report.reject(label, problem)
-                            continue
-                    try:
-                        record = self.transform(row, label)
-                    except RowRejected as exc:
-                        report.reject(label, str(exc))
-                        continue
-                    if record is None:
-                        report.skipped += 1
-                    else:
-                        records.append((label, record))
-                    if progress and report.read % 1000 == 0:
+                self.in_parts = self._reads_apart()
+                if self.in_parts:
+                    with closing(self._parts_read_apart(report, progress, total)) as parts:
+                        for part in parts:
+                            self.load(part, report)
+                    self._refuse_if_empty(report)
+                else:
+                    records = list(self._records(report, progress, total))
+                    if progress:
                         progress(report.read, total)
-                if progress:
-                    progress(report.read, total)
-                if report.read == 0 and not self.allow_empty:
-                    raise SourceError(f"{self.source.name} has no rows to import")
-                self.load(records, report)
+                    self._refuse_if_empty(report)
+                    self.load(records, report)
                 self.after(report)
                 if not commit:
                     raise _DryRun
@@ -269,6 +272,132 @@ class Importer(ABC):
             report.traceback = traceback.format_exc()
         self._record_event(report, started)
         return report
+
+    def _refuse_if_empty(self, report: ImportReport) -> None:
+        if report.read == 0 and not self.allow_empty:
+            raise SourceError(f"{self.source.name} has no rows to import")
+
+    def _records(
+        self, report: ImportReport, progress: ProgressCallback | None, total: int | None
+    ) -> Iterator[tuple[str, Any]]:
+        """(label, record) for every row `transform` accepts, counting the rest on the report."""
+        for label, row in self.read_rows():
+            report.read += 1
+            if progress and report.read % 1000 == 0:
+                progress(report.read, total)
+            if isinstance(row, dict) and None in row:
+                problem = _shape_problem(row.pop(None))
+                if problem:
+                    report.reject(label, problem)
+                    continue
+            try:
+                record = self.transform(row, label)
+            except RowRejected as exc:
+                report.reject(label, str(exc))
+                continue
+            if record is None:
+                report.skipped += 1
+            else:
+                yield label, record
+
+    # -- reading in a second process, for large sources ------------------------------------
+    def _reads_apart(self) -> bool:
+        """Whether this run reads its source in a second process (see `load_in_parts_of`)."""
+        if not self.load_in_parts_of or "fork" not in multiprocessing.get_all_start_methods():
+            return False
+        if not sys.platform.startswith("linux"):
+            return False  # fork is only dependable on Linux (macOS's own libraries refuse it)
+        try:
+            size = self.source.stat().st_size
+        except OSError:
+            return False  # reading in this process says what is wrong with the file
+        return size >= self.options.get("read_apart_from_bytes", READ_APART_FROM_BYTES)
+
+    def _parts_read_apart(
+        self, report: ImportReport, progress: ProgressCallback | None, total: int | None
+    ) -> Iterator[list[tuple[str, Any]]]:
+        """The records, in parts of `load_in_parts_of`, from a second process that reads and
+        transforms the source while this one loads the parts before: on two cores, reading
+        then costs almost nothing. Each part's counts and rejected rows go on the report as the
+        part arrives.
+
+        The reader is forked after `before` ran, so it has the importer as it stands; it only
+        reads, transforms and sends (never the database: the connection is this process's, in
+        its transaction), and leaves without running any clean-up of ours."""
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        reader = context.Process(target=self._read_for_parent, args=(send,), daemon=True)
+        reader.start()
+        send.close()
+        try:
+            while True:
+                try:
+                    kind, payload, tally = receive.recv()
+                except EOFError:
+                    raise RuntimeError("the process reading the source stopped") from None
+                if tally is not None:
+                    report.read += tally.read
+                    report.skipped += tally.skipped
+                    report.rejected += tally.rejected
+                    report.warnings += tally.warnings
+                    if progress:
+                        progress(report.read, total)
+                if kind == "part":
+                    yield payload
+                elif kind == "source":
+                    raise SourceError(payload)
+                elif kind == "error":
+                    raise RuntimeError(f"reading the source failed:\n{payload}")
+                else:
+                    return
+        finally:
+            receive.close()
+            if reader.is_alive():
+                reader.terminate()
+            reader.join()
+
+    def _read_for_parent(self, send: Any) -> None:
+        """In the reading process: send ("part", records, tally) for each part, then ("done",
+        None, tally), or ("source" | "error", message, tally) if reading fails; each tally
+        counts the rows read, skipped and rejected since the one before."""
+        # The first parts are smaller (a tenth, then three tenths, nine tenths), so that the
+        # writing starts at once rather than after a whole part has been read.
+        limit = self.load_in_parts_of or 1
+        sizes = (min(limit, max(1, limit // 10) * 3**k) for k in itertools.count())
+        size = next(sizes)
+        counts = ImportReport(importer=self.name, source=str(self.source))
+        told = [0, 0, 0, 0]  # read, skipped, rejected, warnings: as far as sent
+
+        def tally() -> ImportReport:
+            now = [counts.read, counts.skipped, len(counts.rejected), len(counts.warnings)]
+            since = ImportReport(
+                importer=self.name,
+                source=str(self.source),
+                read=now[0] - told[0],
+                skipped=now[1] - told[1],
+                rejected=counts.rejected[told[2] :],
+                warnings=counts.warnings[told[3] :],
+            )
+            told[:] = now
+            return since
+
+        part: list[tuple[str, Any]] = []
+        sent = False
+        try:
+            for item in self._records(counts, None, None):
+                part.append(item)
+                if len(part) >= size:
+                    send.send(("part", part, tally()))
+                    part, sent, size = [], True, next(sizes)
+            if part or not sent:
+                send.send(("part", part, tally()))
+            send.send(("done", None, tally()))
+        except SourceError as exc:
+            send.send(("source", str(exc), tally()))
+        except Exception:  # sent to the parent, which fails the import with it
+            send.send(("error", traceback.format_exc(), tally()))
+        finally:
+            send.close()
 
     def _record_event(self, report: ImportReport, started: Any) -> None:
         dataset = self.dataset_row if report.committed else None

@@ -8,7 +8,7 @@ from livingmap.core.geo import GeometryError, check_in_uk, geometry_from_geojson
 from livingmap.core.importing import Importer, ImportReport, RowRejected
 from livingmap.core.text import clean_postcode, tidy
 
-from ..services import AssetRecord, import_asset_records
+from ..services import AssetRecord, LoadInParts, build_area_index, import_asset_records
 from ..taxonomy import ensure_taxonomy
 
 REGISTRY: dict[str, type[AssetImporter]] = {}
@@ -32,11 +32,15 @@ class AssetImporter(Importer):
 
     def load(self, records: list[tuple[str, Any]], report: ImportReport) -> None:
         assert self.dataset_row is not None, "an asset importer must name its dataset"
+        index = self.run_state.get("area_index", self.options.get("area_index"))
+        if index is None and self.in_parts:
+            index = self.run_state["area_index"] = build_area_index()  # once for every part
         import_asset_records(
             dataset=self.dataset_row,
             records=records,
             report=report,
-            index=self.options.get("area_index"),
+            index=index,
+            parts=self.run_state.setdefault("parts", LoadInParts()),
         )
 
     # -- helpers for transform ---------------------------------------------------------------

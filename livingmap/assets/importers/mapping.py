@@ -516,6 +516,8 @@ class MappedCSVImporter(AssetImporter):
     name = "csv"
     description = "Any CSV register, through a mapping file (livingmap import_csv)."
     source_format = "csv"
+    # `transform` keeps nothing for `load`: a large register is read beside the writing.
+    load_in_parts_of = 50_000
 
     def __init__(self, source: str | Path, *, mapping: str | Path, **options: Any) -> None:
         super().__init__(source, **options)

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from shapely.geometry import box, mapping, shape
 
 from livingmap.areas.models import Area, AreaLevel
-from livingmap.assets.models import Asset, AssetArea, AssetKind
-from livingmap.assets.services import AssetRecord, import_asset_records, save_asset
+from livingmap.assets.models import Asset, AssetArea, AssetKind, AssetSource
+from livingmap.assets.services import AssetRecord, LoadInParts, import_asset_records, save_asset
 from livingmap.core.importing import ImportReport
 from livingmap.core.models import Dataset
 
@@ -354,3 +354,43 @@ def test_a_large_import_stores_every_asset_with_its_sources_categories_areas_and
     again = ImportReport("t", "t")
     import_asset_records(dataset=dataset, records=records, report=again)
     assert (again.created, again.updated, again.unchanged) == (0, 0, n)
+
+
+def test_records_with_one_uprn_take_the_assets_with_it_in_turn():
+    """Two assets on record share a UPRN (a building with two uses); a register giving that UPRN
+    on two rows joins one row to each, whether its rows come in one load or in parts."""
+    place = ward(OLD_TRAFFORD)
+    first, second = (
+        save_asset(
+            Asset(
+                name=name,
+                kind=AssetKind.PHYSICAL,
+                uprn="100012345678",
+                lon=place.point_lon,
+                lat=place.point_lat,
+            )
+        )
+        for name in ("Old Trafford Hall", "Old Trafford Hall Annexe")
+    )
+    for parts in ([["a", "b"]], [["a"], ["b"]]):
+        dataset = Dataset.objects.create(
+            slug=f"test-register-{len(parts)}", name="R", licence="OGL"
+        )
+        state = LoadInParts()
+        report = ImportReport("t", "t")
+        for part in parts:
+            records = [
+                (
+                    f"line {i}",
+                    AssetRecord(
+                        source_id=s, name=f"Building {s}", kind="physical", uprn="100012345678"
+                    ),
+                )
+                for i, s in enumerate(part, start=2)
+            ]
+            import_asset_records(dataset=dataset, records=records, report=report, parts=state)
+        assert (report.created, report.updated) == (0, 2)
+        joined = dict(
+            AssetSource.objects.filter(dataset=dataset).values_list("source_id", "asset_id")
+        )
+        assert joined == {"a": first.id, "b": second.id}

@@ -577,3 +577,102 @@ def test_the_fast_cell_reader_tidies_exactly_as_the_importer_helpers_do(value):
     from livingmap.assets.importers.mapping import cell
 
     assert cell({"c": value}, "c") == AssetImporter.text({"c": value}, "c")
+
+
+# -- a large register: read in a second process, loaded in parts -----------------------------------
+
+
+def test_a_register_read_in_a_second_process_and_loaded_in_parts_is_stored_as_in_one(
+    tmp_path, monkeypatch
+):
+    """Large files are read and transformed in a second process while the parts before are
+    written (`Importer.load_in_parts_of`). Forced here on the real register, in parts of 7
+    rows, with a row given again in a later part: the report and the stored records are those
+    of the same file read in one process."""
+    with REGISTER.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header, *rows = list(reader)
+    path = small_csv(tmp_path / "register.csv", [header, *rows, rows[0]])
+    mapping = own_slug(tmp_path)
+    monkeypatch.setattr(MappedCSVImporter, "load_in_parts_of", 7)
+    loads: list[int] = []
+    load = MappedCSVImporter.load
+
+    def counted(self: MappedCSVImporter, records: list, report: Any) -> None:
+        loads.append(len(records))
+        load(self, records, report)
+
+    monkeypatch.setattr(MappedCSVImporter, "load", counted)
+
+    def problems(report: Any) -> tuple[list, list]:
+        return sorted((p.row, p.reason) for p in report.rejected), sorted(
+            (p.row, p.reason) for p in report.warnings
+        )
+
+    in_one = MappedCSVImporter(path, mapping=mapping, read_apart_from_bytes=10**12).run()
+    assert loads == [in_one.read - len(in_one.rejected) + 1]  # once; the repeat refused in load
+    loads.clear()
+    apart = MappedCSVImporter(path, mapping=mapping, read_apart_from_bytes=0).run(commit=True)
+    assert not apart.error and len(loads) > 10 and max(loads) == 7
+    assert apart.counts() == in_one.counts()
+    assert problems(apart) == problems(in_one)
+    last_line = f"line {len(rows) + 2}"
+    assert (
+        last_line,
+        f"id {rows[0][header.index('AssetCode')]} appears more than once in the file",
+    ) in problems(apart)[0]
+    # What the parts stored is what one load stores: read in one process, nothing changes.
+    again = MappedCSVImporter(path, mapping=mapping, read_apart_from_bytes=10**12).run(commit=True)
+    kept = apart.read - len(apart.rejected)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, kept)
+    dataset = Dataset.objects.get(slug="test-land-register")
+    assert AssetSource.objects.filter(dataset=dataset).count() == kept
+
+
+def test_a_register_read_in_a_second_process_fails_as_in_one_and_writes_nothing(
+    tmp_path, monkeypatch
+):
+    before = counts()
+    monkeypatch.setattr(MappedCSVImporter, "load_in_parts_of", 7)
+    latin1 = tmp_path / "register.csv"
+    latin1.write_bytes(REGISTER.read_bytes() + "Café,Ñ\n".encode("latin-1"))
+    mapping = own_slug(tmp_path)
+    in_one = MappedCSVImporter(latin1, mapping=mapping, read_apart_from_bytes=10**12).run(
+        commit=True
+    )
+    apart = MappedCSVImporter(latin1, mapping=mapping, read_apart_from_bytes=0).run(commit=True)
+    assert "not UTF-8" in in_one.error and apart.error == in_one.error
+    assert counts() == before
+
+    def broken(self: MappedCSVImporter, row: dict, label: str) -> Any:
+        if label == "line 40":
+            raise KeyError("a bug in transform")
+        return transform(self, row, label)
+
+    transform = MappedCSVImporter.transform
+    monkeypatch.setattr(MappedCSVImporter, "transform", broken)
+    failed = MappedCSVImporter(REGISTER, mapping=mapping, read_apart_from_bytes=0).run(commit=True)
+    assert "reading the source failed" in failed.error and "a bug in transform" in failed.error
+    assert counts() == before
+    assert not Dataset.objects.filter(slug="test-land-register").exists()
+
+
+def test_a_record_crosses_from_the_reading_process_whole():
+    import pickle
+
+    from livingmap.assets.services import AssetRecord
+
+    record = AssetRecord(
+        source_id="TMBC0001",
+        name="Altrincham Town Hall",
+        kind=AssetKind.PHYSICAL,
+        categories=["civic-building"],
+        lon=-2.35,
+        lat=53.38,
+        footprint={"type": "Point", "coordinates": [-2.35, 53.38]},
+        tenure=Tenure.FREEHOLD,
+        uprn="100011234567",
+        extra={"holding_type": "Operational", "floors": [1, 2]},
+    )
+    again = pickle.loads(pickle.dumps(record))  # noqa: S301 - bytes we just made
+    assert again == record and again.extra is not record.extra

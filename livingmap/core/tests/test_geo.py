@@ -74,3 +74,22 @@ def test_points_within_is_exact_anywhere_in_the_uk_whatever_the_bearing(lon, lat
     from_here = j[i == 0].tolist()
     assert sorted(from_here) == list(range(len(near)))
     assert metres[i == 0] == pytest.approx([149.0] * len(near), abs=0.01)
+
+
+def test_near_points_asked_again_and_again_answers_as_points_within_and_refuses_the_outside():
+    from livingmap.core.geo import NearPoints
+
+    points = np.array(
+        Postcode.objects.filter(lat__isnull=False).order_by("postcode").values_list("lon", "lat")
+    )
+    lons, lats = points.T
+    extent = (lons.min(), lats.min(), lons.max(), lats.max())
+    index = NearPoints(lons, lats, extent)
+    for part in np.array_split(points[::7], 5):  # five parts of an import, one index
+        got = index.within(part[:, 0], part[:, 1], 150)
+        expected = points_within(part[:, 0], part[:, 1], lons, lats, 150)
+        assert len(got[0]) >= len(part)  # each finds itself
+        for a, b in zip(got, expected, strict=True):
+            assert np.array_equal(a, b)
+    with pytest.raises(ValueError, match="outside the extent"):
+        index.within([lons.max() + 0.5], [lats.min()], 150)
