@@ -274,6 +274,14 @@ def import_section(r: dict[str, Any]) -> tuple[str, list[str]]:
         f"{r['polygons']:,} LSOA-like polygons, the import event — into a fresh SQLite database "
         "holding only the polygons.",
         "",
+        f"Each figure is the median of {len(r.get('import_runs_s') or [1])} runs, each into a "
+        "fresh copy of the database"
+        + (
+            f" (the import's runs: {', '.join(_s(t) for t in r['import_runs_s'])})."
+            if r.get("import_runs_s")
+            else "."
+        ),
+        "",
         "| | time | rows/s |",
         "| --- | --- | --- |",
         f"| import (Importer.run, commit) | {_s(r['import_s'])} | {rate:,.0f} |",

@@ -320,8 +320,7 @@ def search_text_for(asset: Asset, category_names: Iterable[str]) -> str:
 def _search_text(
     category_names: Iterable[str], kind_label: str, description: str, address: str, postcode: str
 ) -> str:
-    parts = [*category_names, kind_label, description, address, postcode]
-    return " ".join(p for p in parts if p)
+    return " ".join(filter(None, (*category_names, kind_label, description, address, postcode)))
 
 
 @transaction.atomic

@@ -41,3 +41,14 @@ def test_hex_form_is_how_django_stores_a_uuid_without_a_native_type():
         assert len(text) == 32
         assert uuid.UUID(text).hex == text
         assert uuid.UUID(text).version == 7
+
+
+def test_many_in_hex_carry_the_time_and_74_random_bits():
+    before = time.time_ns() // 1_000_000
+    values = [uuid.UUID(t) for t in uuid7_hex_many(5000)]
+    after = time.time_ns() // 1_000_000
+    assert all(before <= v.int >> 80 <= after for v in values)
+    assert {v.variant for v in values} == {uuid.RFC_4122} and {v.version for v in values} == {7}
+    assert len({(v.int >> 64) & 0xFFF for v in values}) > 2500
+    assert len({v.int & ((1 << 62) - 1) for v in values}) == 5000
+    assert uuid7_hex_many(0) == []
