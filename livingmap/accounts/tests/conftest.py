@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+import django_ratelimit.core
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
@@ -15,9 +18,13 @@ from livingmap.assets.models import Asset
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Rate limits count in the cache; each test starts from none."""
+def _fresh_rate_limits(monkeypatch):
+    """Rate limits count in the cache; each test starts from none. django-ratelimit counts in
+    fixed windows, so a test that crossed the end of one (one run in a few hundred, for a
+    ten-minute window) would start counting again; its clock is held still instead."""
     cache.clear()
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
     yield
     cache.clear()
 
