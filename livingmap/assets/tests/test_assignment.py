@@ -394,3 +394,26 @@ def test_records_with_one_uprn_take_the_assets_with_it_in_turn():
             AssetSource.objects.filter(dataset=dataset).values_list("source_id", "asset_id")
         )
         assert joined == {"a": first.id, "b": second.id}
+
+
+def test_an_assets_categories_are_found_by_the_unique_index_without_a_second_one():
+    """Migration 0009: the table of assets' categories keeps its unique (asset, category)
+    index and the index by category, and has none on the asset alone, which imports would only
+    have paid for."""
+    from django.db import connection
+
+    table = Asset.categories.through._meta.db_table
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+        indexed = {
+            (tuple(c["columns"]), bool(c["unique"]))
+            for c in constraints.values()
+            if (c["index"] or c["unique"]) and not c["primary_key"]
+        }
+        assert (("asset_id", "category_id"), True) in indexed
+        assert (("category_id",), False) in indexed
+        assert not any(columns == ("asset_id",) for columns, _ in indexed)
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN SELECT category_id FROM {table} WHERE asset_id = 1")  # noqa: S608 - the model's table
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "USING COVERING INDEX" in plan and "asset_id_category_id" in plan, plan
