@@ -13,7 +13,9 @@ Environment variables:
         (default "1"; only for a local demo).
     LIVINGMAP_RATELIMIT     "0" turns rate limits off (default on).
     LIVINGMAP_MAX_REQUEST_BYTES  the largest request body accepted (default 20 MB), else 413.
-    LIVINGMAP_BEHIND_PROXY  "1" trusts X-Forwarded-Proto from a TLS-terminating proxy.
+    LIVINGMAP_BEHIND_PROXY  "1" when exactly one trusted proxy stands in front (and the app
+        is not reachable directly): HTTPS is taken from its X-Forwarded-Proto, and the client's
+        address (for rate limits) from the last entry of its X-Forwarded-For.
     LIVINGMAP_REVIEW_AFTER_DAYS, LIVINGMAP_ESCALATE_AFTER_DAYS  review reminders (docs/accounts.md).
     LIVINGMAP_ADMIN_REQUIRE_2FA  "0" lets officers and administrators into Django's admin
         without two-factor sign-in (default "1"; see docs/security.md).
@@ -171,13 +173,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+#: One trusted proxy in front: see the module docstring and accounts.guards.client_address.
+LIVINGMAP_BEHIND_PROXY = os.environ.get("LIVINGMAP_BEHIND_PROXY", "") == "1"
 if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("LIVINGMAP_HSTS_SECONDS", "0"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
     SECURE_PROXY_SSL_HEADER = (
-        ("HTTP_X_FORWARDED_PROTO", "https")
-        if os.environ.get("LIVINGMAP_BEHIND_PROXY", "") == "1"
-        else None
+        ("HTTP_X_FORWARDED_PROTO", "https") if LIVINGMAP_BEHIND_PROXY else None
     )
 # Uploads and form posts: refuse anything bigger than these (a 400 with a message).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

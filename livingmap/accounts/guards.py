@@ -3,6 +3,7 @@ and rate limits. Views call these; they never look at roles themselves."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -37,8 +38,20 @@ def guard(request: HttpRequest, action: str, obj: Any = None) -> HttpResponse | 
 
 
 def client_address(group: str, request: HttpRequest) -> str:
-    """The client's address (REMOTE_ADDR, which the server or proxy in front sets); never
-    fails when it is missing (a unix socket, a test harness): such requests share one count."""
+    """The client's address, which rate limits count by.
+
+    Directly served, it is REMOTE_ADDR. Behind one trusted proxy (LIVINGMAP_BEHIND_PROXY),
+    REMOTE_ADDR is the proxy's own for every visitor (gunicorn does not rewrite it), so it is
+    the last entry of X-Forwarded-For: the address that proxy saw and appended. Entries before
+    it came from the client and could be anything, so they are never used. Never fails when
+    there is no usable address (a unix socket, a test harness): such requests share one count.
+    """
+    if settings.LIVINGMAP_BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 

@@ -72,6 +72,42 @@ def test_api_rate_limit_answers_429_with_a_message(db, settings):
     assert Client(REMOTE_ADDR="10.0.0.9").get("/api/openapi.json").status_code == 200
 
 
+def test_behind_a_proxy_each_visitor_is_counted_by_the_address_the_proxy_saw(db, settings):
+    """Behind nginx every request comes from the proxy's own address: counted by that, one
+    visitor over the limit would lock out the whole site. The last X-Forwarded-For entry (the
+    one the proxy appended) is each visitor's; entries a client sends before it are not
+    trusted."""
+    settings.LIVINGMAP_RATES = {**settings.LIVINGMAP_RATES, "api": "3/m"}
+    settings.LIVINGMAP_BEHIND_PROXY = True
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+
+    def get(forwarded: str) -> int:
+        client = Client(**proxy, HTTP_X_FORWARDED_FOR=forwarded)
+        return client.get("/api/openapi.json").status_code
+
+    assert [get("203.0.113.9") for _ in range(4)] == [200, 200, 200, 429]
+    # Another visitor through the same proxy is not held back by the first.
+    assert get("198.51.100.7") == 200
+    # A client cannot escape its count by sending an X-Forwarded-For of its own: the proxy
+    # appends the address it saw, and only that last entry counts.
+    assert get("10.1.2.3, 203.0.113.9") == 429
+    assert get("2001:db8::1") == 200
+    # Without a usable address from the proxy, the request is counted by the proxy's address.
+    assert [get("not an address") for _ in range(4)][-1] == 429
+
+
+def test_without_a_proxy_x_forwarded_for_is_ignored(db, settings):
+    settings.LIVINGMAP_RATES = {**settings.LIVINGMAP_RATES, "api": "3/m"}
+    settings.LIVINGMAP_BEHIND_PROXY = False
+    statuses = [
+        Client(REMOTE_ADDR="192.0.2.5", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}")
+        .get("/api/openapi.json")
+        .status_code
+        for i in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+
+
 def test_django_admin_needs_two_factor_for_administrators(client, cast, settings):
     settings.LIVINGMAP_ADMIN_REQUIRE_2FA = True
     client.force_login(cast.administrator)
