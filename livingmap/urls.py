@@ -19,3 +19,6 @@ urlpatterns = [
     path("", include("livingmap.timebank.urls")),
     path("openreferral/", include("livingmap.openreferral.urls")),
 ]
+
+handler404 = "livingmap.core.views.page_not_found"
+handler500 = "livingmap.core.views.server_error"

@@ -73,6 +73,7 @@ PATHS = {
     "sign up": lambda: "/account/sign-up/",
     "sign in": lambda: "/account/sign-in/",
     "suggest a missing asset": lambda: "/assets/suggest/",
+    "page not found": lambda: "/assets/00000000-0000-0000-0000-000000000000/",
 }
 
 PAGES = [
@@ -93,6 +94,7 @@ PAGES = [
     Page("sign up", "account"),
     Page("sign in", "Sign in"),
     Page("suggest a missing asset", "uggest"),
+    Page("page not found", "Page not found"),
 ]
 
 
