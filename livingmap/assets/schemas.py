@@ -27,13 +27,21 @@ class AssetFilters(Schema):
     postcode: str = Field(
         "", description="Only assets near this postcode (any spacing or case), e.g. WA14 1AH."
     )
+    # allow_inf_nan=False: "nan" is refused as not a finite number, not as out of range.
     lon: float | None = Field(
-        None, ge=-180, le=180, description="Only assets near this point: longitude (WGS84)."
+        None,
+        ge=-180,
+        le=180,
+        allow_inf_nan=False,
+        description="Only assets near this point: longitude (WGS84).",
     )
-    lat: float | None = Field(None, ge=-90, le=90, description="… and latitude (WGS84).")
+    lat: float | None = Field(
+        None, ge=-90, le=90, allow_inf_nan=False, description="… and latitude (WGS84)."
+    )
     within: float | None = Field(
         None,
         gt=0,
+        allow_inf_nan=False,
         le=MAX_RADIUS_M,
         description="How near, in metres, with postcode or lon and lat (default 2000).",
     )

@@ -314,7 +314,9 @@ def test_categories_with_public_counts(client):
         ({"within": -5, "postcode": "WA14 1AH"}, 422, "within"),
         ({"within": 10**9, "postcode": "WA14 1AH"}, 422, "within"),
         ({"lon": 500, "lat": 53.4}, 422, "lon"),
-        ({"lat": "nan", "lon": -2.3}, 422, "lat"),
+        ({"lat": "nan", "lon": -2.3}, 422, "lat: Input should be a finite number"),
+        ({"lat": 53.4, "lon": "-inf"}, 422, "lon: Input should be a finite number"),
+        ({"within": "nan", "postcode": "WA14 1AH"}, 422, "within: Input should be a finite number"),
     ],
 )
 def test_bad_parameters_get_a_4xx_with_a_message(client, params, status, words):
