@@ -50,8 +50,12 @@ def asset_search(request: HttpRequest) -> HttpResponse:
     if query.page > results.pages:
         form.add_error(
             "page",
-            f"There is no page {query.page}: these results fill "
-            f"{results.pages} page{'s' if results.pages != 1 else ''}",
+            f"There is no page {query.page}: "
+            + (
+                f"these results fill {results.pages} page{'s' if results.pages != 1 else ''}"
+                if results.total
+                else "nothing matches this search"
+            ),
         )
         return render(request, "assets/search.html", context, status=400)
     # The map shows the first results of the search (not only this page), clustered: only the

@@ -12,11 +12,14 @@ register = template.Library()
 
 @register.filter
 def distance(metres: float | None) -> str:
-    """1234.5 -> '1.2 km'; 87 -> '90 m' (distances are as the crow flies)."""
+    """1234.5 -> '1.2 km'; 87 -> '90 m'; 3 -> 'under 10 m' (an asset from itself, or one in the
+    same building: points are not more exact). Distances are as the crow flies."""
     if metres is None:
         return ""
+    if metres < 10:
+        return "under 10 m"
     if metres < 1000:
-        return f"{max(10, round(metres, -1)):.0f} m"
+        return f"{round(metres, -1):.0f} m"
     return f"{metres / 1000:.1f}".removesuffix(".0") + " km"
 
 

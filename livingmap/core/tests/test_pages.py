@@ -212,7 +212,9 @@ def test_number_helpers_read_as_people_say_them():
     from livingmap.core.templatetags.livingmap import distance, ordinal, percent
 
     assert distance(16) == "20 m"
-    assert distance(3) == "10 m"
+    assert distance(3) == "under 10 m"
+    assert distance(0) == "under 10 m"
+    assert distance(12) == "10 m"
     assert distance(1290) == "1.3 km"
     assert distance(5000) == "5 km"
     assert distance(None) == ""
