@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import Field
 
 from livingmap.areas.models import Area
 from livingmap.areas.schemas import Problem
@@ -98,15 +99,35 @@ def _gap_row(r: selectors.GapRow) -> dict[str, Any]:
     }
 
 
+class GapsFilters(Schema):
+    """A gaps query: a measure of need, and a kind or a category of asset (not both)."""
+
+    need: str = Field(
+        selectors.DEFAULT_NEED,
+        description="A measure of need: the rank of IMD 2019 or of one of its domains.",
+        # Listed in the OpenAPI document from the selector's own list. A value outside it is
+        # still taken in as text, so that it gets the selector's 400 and message (as an unknown
+        # kind or category does), not a 422.
+        json_schema_extra={"enum": list(selectors.NEED_MEASURES)},
+    )
+    kind: str = Field("", description="A kind of asset, from /api/kinds. Not with category.")
+    category: str = Field("", description="A category, from /api/categories. Not with kind.")
+
+
 @router.get("/gaps", response={200: dict, **ERRORS}, summary="Need against assets")
-def gaps(
-    request: HttpRequest, need: str = "imd-rank", kind: str = "", category: str = ""
-) -> dict[str, Any]:
+def gaps(request: HttpRequest, filters: Query[GapsFilters]) -> dict[str, Any]:
     """Neighbourhoods and LSOAs by need (an IMD rank indicator), with public assets of a kind or
-    category per 1,000 residents and the distance to the nearest; high need and few assets
-    flagged."""
+    of a category (not both) per 1,000 residents and the distance to the nearest; high need and
+    few assets flagged."""
+    # A filter given twice would be answered for its last value alone: refuse it instead.
+    for name in GapsFilters.model_fields:
+        if len(set(request.GET.getlist(name))) > 1:
+            raise HttpError(400, f"Give {name} once: the table is for one {name} at a time")
+    kind, category = filters.kind, filters.category
     try:
-        result = selectors.gaps(selectors.GapsQuery(need=need, kind=kind, category=category))
+        result = selectors.gaps(
+            selectors.GapsQuery(need=filters.need, kind=kind, category=category)
+        )
     except selectors.GapsError as exc:
         raise HttpError(400, str(exc)) from exc
     return {

@@ -10,20 +10,51 @@ from django import forms
 from livingmap.areas.models import Area
 
 from .models import Activity, ActivityCategory
-from .selectors import need_indicators, public_kinds
+from .selectors import (
+    DEFAULT_NEED,
+    KIND_OR_CATEGORY,
+    GapsQuery,
+    need_indicators,
+    public_kinds,
+)
+
+
+def _not_in_list(what: str) -> dict[str, str]:
+    return {"invalid_choice": f"Choose {what} from the list: '%(value)s' is not one of them"}
+
+
+#: A filter given twice is refused, not quietly narrowed to its last value (as in the search).
+ONE_OF_EACH = {
+    "need": "Choose one measure of need",
+    "kind": "Choose one kind of asset, or Any kind",
+    "category": "Choose one category, or Any category",
+}
 
 
 class GapsForm(forms.Form):
+    """The gaps query, from the page's GET parameters (and its CSV's). Field ids are the
+    parameter names, so that the error summary links to them and names them."""
+
     need = forms.ChoiceField(
         label="Measure of need",
         required=False,
+        initial=DEFAULT_NEED,
         help_text="The English Indices of Deprivation 2019, overall or one domain. Each is a "
         "rank: 1 is the most deprived small area in England.",
+        error_messages=_not_in_list("a measure of need"),
     )
-    kind = forms.ChoiceField(label="Kind of asset", required=False)
-    category = forms.ChoiceField(label="Or a category of asset", required=False)
+    kind = forms.ChoiceField(
+        label="Kind of asset", required=False, error_messages=_not_in_list("a kind of asset")
+    )
+    category = forms.ChoiceField(
+        label="Or a category of asset",
+        required=False,
+        help_text="Choose a kind or a category, not both.",
+        error_messages=_not_in_list("a category"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
         from livingmap.assets.selectors import categories_in_use
 
@@ -35,6 +66,43 @@ class GapsForm(forms.Form):
         self.fields["category"].choices = [("", "Any category")] + [
             (c.slug, c.name) for c in categories_in_use() if c.slug != "skill"
         ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        getlist = getattr(self.data, "getlist", None)
+        if getlist is not None:
+            for name, message in ONE_OF_EACH.items():
+                if len(set(getlist(name))) > 1:
+                    self.add_error(name, message)
+        if cleaned.get("kind") and cleaned.get("category"):
+            self.add_error("category", KIND_OR_CATEGORY)
+        return cleaned
+
+    def to_query(self) -> GapsQuery:
+        """The gaps query to run; call only when the form is valid."""
+        data = self.cleaned_data
+        return GapsQuery(
+            need=data.get("need") or DEFAULT_NEED,
+            kind=data.get("kind", ""),
+            category=data.get("category", ""),
+        )
+
+    @property
+    def error_list(self) -> list[tuple[str, str]]:
+        """(field id, message) for the GOV.UK error summary, in the order fields appear."""
+        items = [(name, m) for name in self.fields for m in self.errors.get(name, [])]
+        items += [("need", m) for m in self.non_field_errors()]
+        return items
+
+    def error_text(self) -> str:
+        """The problems in plain text, one a line, each after the parameter it is about: for a
+        download, which has no page to show them on."""
+        lines = [
+            "This table was not made: correct the query and try again.",
+            "",
+            *(f"{name}: {message}" for name, message in self.error_list),
+        ]
+        return "\n".join(lines) + "\n"
 
 
 class MonthField(forms.CharField):

@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 from django.db.models import Sum
 
+from livingmap.areas.importers.indicators import IMD_DOMAINS
 from livingmap.areas.models import Area, AreaComponent, AreaLevel, Indicator, IndicatorValue
 from livingmap.areas.selectors import LSOA_COUNT_ENGLAND_2019
 from livingmap.assets.models import Asset, AssetArea, AssetKind, Category
@@ -41,6 +42,11 @@ SUPPRESSED = f"<{SUPPRESS_BELOW}"
 #: "No asset within this distance of the LSOA's centre" makes a place low on assets.
 NEAR_M = 1000
 DECILE_SIZE = LSOA_COUNT_ENGLAND_2019 / 10
+#: The measures of need a gaps table can use: the rank of IMD 2019 and of each of its domains,
+#: in the order the indicators are listed. The page's choices, the API's OpenAPI enum and the
+#: check of a query all come from this list.
+NEED_MEASURES: tuple[str, ...] = tuple(f"{slug}-rank" for _column, slug, _name in IMD_DOMAINS)
+DEFAULT_NEED = NEED_MEASURES[0]
 
 
 def public_kinds() -> list[tuple[str, str]]:
@@ -326,21 +332,33 @@ class GapsError(ValueError):
     """A gaps query that cannot be run as asked; the message is for the person asking."""
 
 
+#: Both at once would count assets of the category and measure the distance to those of both.
+KIND_OR_CATEGORY = "Choose a kind of asset or a category, not both"
+
+
 @dataclass
 class GapsQuery:
-    need: str = "imd-rank"
+    need: str = DEFAULT_NEED
     kind: str = ""
     category: str = ""
 
     def check(self) -> None:
         if not need_indicators().filter(slug=self.need).exists():
-            raise GapsError(f"'{self.need}' is not a measure of need we hold")
-        if self.kind and (self.kind not in AssetKind.values or self.kind == AssetKind.GIFTS):
-            raise GapsError(f"'{self.kind}' is not a kind of public asset")
-        if self.category and not Category.objects.filter(slug=self.category).exists():
-            raise GapsError(f"'{self.category}' is not a category")
+            raise GapsError(
+                f"'{self.need}' is not a measure of need we hold: use one of "
+                + ", ".join(need_indicators().values_list("slug", flat=True))
+            )
+        if self.kind and self.kind not in dict(public_kinds()):
+            raise GapsError(
+                f"'{self.kind}' is not a kind of public asset: use one of "
+                + ", ".join(k for k, _ in public_kinds())
+            )
         if self.category == "skill":
             raise GapsError("People's gifts and skills are private")
+        if self.category and not Category.objects.filter(slug=self.category).exists():
+            raise GapsError(f"'{self.category}' is not a category (see /api/categories)")
+        if self.kind and self.category:
+            raise GapsError(KIND_OR_CATEGORY)
 
     @property
     def label(self) -> str:
@@ -398,17 +416,20 @@ class Gaps:
 
 
 def need_indicators() -> Any:
-    """The measures of need a gaps table can be sorted by: IMD and each domain's rank."""
-    return Indicator.objects.filter(rollup=Indicator.Rollup.RANK).order_by("order", "name")
+    """The measures of need a gaps table can be sorted by, of NEED_MEASURES those held: IMD and
+    each domain's rank."""
+    return Indicator.objects.filter(rollup=Indicator.Rollup.RANK, slug__in=NEED_MEASURES).order_by(
+        "order", "name"
+    )
 
 
 def _matching_assets(q: GapsQuery) -> Any:
-    """The located public assets of the query's kind or category."""
+    """The located public assets of the query's kind or category (GapsQuery.check refuses both)."""
     assets = Asset.objects.public().located()
-    if q.kind:
-        assets = assets.filter(kind=q.kind)
     if q.category:
-        assets = assets.filter(categories__slug=q.category)
+        return assets.filter(categories__slug=q.category)
+    if q.kind:
+        return assets.filter(kind=q.kind)
     return assets
 
 
@@ -450,9 +471,6 @@ def _counts(q: GapsQuery, area_ids: list[int]) -> dict[int, int]:
         rows = rows.filter(kind=q.kind, category__isnull=True)
     else:
         rows = rows.filter(category__isnull=True)
-    if q.category and q.kind:
-        # A category and a kind: count assets of the category (its kind is usually the same).
-        pass
     totals: dict[int, int] = defaultdict(int)
     for area_id, n in rows.values_list("area_id", "count"):
         totals[area_id] += n

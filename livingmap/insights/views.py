@@ -83,29 +83,31 @@ def profile_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def gaps(request: HttpRequest) -> HttpResponse:
+    """The gaps table, as a page or (format=csv) a download. A query that cannot be answered as
+    asked is refused with a 400 — the page with an error summary and no table, the download in
+    plain words — never answered with the default table in its place."""
     form = GapsForm(request.GET or None)
-    query = selectors.GapsQuery()
-    error = ""
-    if form.is_bound and form.is_valid():
-        query = selectors.GapsQuery(
-            need=form.cleaned_data["need"] or "imd-rank",
-            kind=form.cleaned_data["kind"],
-            category=form.cleaned_data["category"],
-        )
-    elif form.is_bound:
-        error = "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items())
-    try:
-        result = selectors.gaps(query)
-    except selectors.GapsError as exc:
-        return render(request, "insights/gaps.html", {"form": form, "error": str(exc)}, status=400)
-    if request.GET.get("format") == "csv":
+    as_csv = request.GET.get("format") == "csv"
+    result = None
+    if not form.is_bound or form.is_valid():
+        query = form.to_query() if form.is_bound else selectors.GapsQuery()
+        try:
+            result = selectors.gaps(query)
+        except selectors.GapsError as exc:
+            form.add_error(None, str(exc))
+    if result is None:
+        if as_csv:
+            return HttpResponse(
+                form.error_text(), content_type="text/plain; charset=utf-8", status=400
+            )
+        return render(request, "insights/gaps.html", {"form": form}, status=400)
+    if as_csv:
         return _gaps_csv(result)
     return render(
         request,
         "insights/gaps.html",
         {
             "form": form,
-            "error": error,
             "result": result,
             "choropleth": {
                 "tiles": {
@@ -117,7 +119,6 @@ def gaps(request: HttpRequest) -> HttpResponse:
             "near_m": selectors.NEAR_M,
             "csv_query": request.GET.urlencode(),
         },
-        status=400 if error else 200,
     )
 
 

@@ -152,3 +152,16 @@ def test_gaps_selects_show_their_text(chromium, client, tmp_path, width):
         assert shown + SELECT_CHROME <= m["box"], (width, name, m)
         if width == PHONE:  # as wide as the screen allows, for the longer options
             assert select.rect["width"] >= PHONE - 40
+
+
+def test_gaps_map_key_is_in_the_site_font(chromium, client, tmp_path):
+    """The key to the map was in the browser's serif: GOV.UK Frontend sets no font on the body,
+    so the key's "font-family: inherit" took the default. It is in the font of the page's text."""
+    from selenium.webdriver.common.by import By
+
+    _open(chromium, client, "/gaps/", LAPTOP, tmp_path)
+    key = chromium.find_element(By.CSS_SELECTOR, "dl.lm-legend")
+    text = chromium.find_element(By.CSS_SELECTOR, "main p.govuk-body")
+    font = "return getComputedStyle(arguments[0]).fontFamily"
+    assert chromium.execute_script(font, key) == chromium.execute_script(font, text)
+    assert "serif" not in chromium.execute_script(font, key).replace("sans-serif", "")
