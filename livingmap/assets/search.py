@@ -22,6 +22,12 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 #: PostgreSQL's text search configuration: english with accents folded (migration 0006).
 TS_CONFIG = "livingmap_english"
 TSQUERY = f"to_tsquery('{TS_CONFIG}', %s)"
+#: How much more a word in an asset's name counts than one in the rest of its text, on SQLite.
+#: FTS5's bm25 adds the weighted counts of a word before it saturates them (k1 = 1.2) and divides
+#: by the length of the whole row: with a weight of 10 any name holding the word scored the same,
+#: and the shortest row came first (the site of a library above the libraries). At 3 a name
+#: still outranks the rest of the text, and a library named and in "Libraries" ranks above it.
+NAME_WEIGHT = 3.0
 
 #: The asset id is the low 32 bits of an FTS5 rowid (see migration 0003).
 ID_MASK = 0xFFFF_FFFF
@@ -101,7 +107,7 @@ def match_ids_sql(text: str, *, prefix: bool) -> tuple[str, list[str]] | None:
         return None
     if connection.vendor == "sqlite":
         return (
-            f"SELECT rowid & {ID_MASK} AS id, bm25(assets_asset_fts, 10.0, 1.0) AS rank "  # noqa: S608
+            f"SELECT rowid & {ID_MASK} AS id, bm25(assets_asset_fts, {NAME_WEIGHT}, 1.0) AS rank "  # noqa: S608
             "FROM assets_asset_fts WHERE assets_asset_fts MATCH %s",
             [_fts5_query(words, prefix)],
         )

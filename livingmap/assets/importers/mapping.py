@@ -78,6 +78,9 @@ FIXED_FIELDS = frozenset(
         "tenure_detail",
     }
 )
+#: The keys of a [[values]] table, in the order the docs give them.
+VALUE_KEYS_ORDER = ("field", "column", "match", "map", "default", "unless", "when")
+VALUE_KEYS = frozenset(VALUE_KEYS_ORDER)
 #: Fields a [[values]] table may translate a column into.
 VALUE_FIELDS = ("kind", "legal_form", "tenure", "categories")
 SECTIONS = ("dataset", "file", "columns", "fixed", "values", "extra", "skip")
@@ -148,18 +151,40 @@ ColumnGroup = tuple[str, ...]
 
 @dataclass
 class ValueMap:
-    """A column's own words translated into ours, for one of VALUE_FIELDS."""
+    """A column's own words translated into ours, for one of VALUE_FIELDS.
+
+    `unless`: words that, found whole in the value, make the table give nothing ("former").
+    `when`: (column, values): the table is used only for rows with one of those values there.
+    """
 
     field: str
     column: str
     contains: bool
     table: list[tuple[str, list[str]]]
     default: list[str] | None
+    unless: frozenset[str] = frozenset()
+    when: tuple[str, frozenset[str]] | None = None
 
     def __post_init__(self) -> None:
         self.exact: dict[str, list[str]] = {}
         for words, ours in self.table:
             self.exact.setdefault(words, ours)
+        self._unless = (
+            re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(self.unless))) + r")\b")
+            if self.unless
+            else None
+        )
+
+    def give(self, row: dict[str, Any]) -> list[str] | None:
+        """Our value(s) for a row, or None when the table says nothing for it."""
+        if self.when is not None:
+            column, values = self.when
+            if cell(row, column).lower() not in values:
+                return None
+        value = cell(row, self.column)
+        if self._unless is not None and self._unless.search(value.lower()):
+            return None
+        return self.lookup(value)
 
     def lookup(self, value: str) -> list[str] | None:
         """Our value(s) for a cell (already tidied by `cell`), or the default."""
@@ -199,6 +224,8 @@ class Mapping:
                     found.setdefault(column, f"[extra] {label}")
         for number, value_map in enumerate(self.values, start=1):
             found.setdefault(value_map.column, f"[[values]] number {number} ({value_map.field})")
+            if value_map.when is not None:
+                found.setdefault(value_map.when[0], f"[[values]] number {number} when")
         for number, (column, _) in enumerate(self.skip, start=1):
             found.setdefault(column, f"[[skip]] number {number}")
         return found
@@ -401,11 +428,9 @@ def _parse_values(value: Any, mapping: Mapping, problems: list[str]) -> None:
         if not isinstance(table, dict):
             problems.append(f"{where} must be a table")
             continue
-        unknown = set(table) - {"field", "column", "match", "map", "default"}
+        unknown = set(table) - VALUE_KEYS
         for key in sorted(unknown):
-            problems.append(
-                f"{where} has no key '{key}' (keys: field, column, match, map, default)"
-            )
+            problems.append(f"{where} has no key '{key}' (keys: {', '.join(VALUE_KEYS_ORDER)})")
         name = table.get("field")
         if name not in VALUE_FIELDS:
             problems.append(f"{where}: field must be one of {', '.join(VALUE_FIELDS)}")
@@ -430,7 +455,28 @@ def _parse_values(value: Any, mapping: Mapping, problems: list[str]) -> None:
         default = None
         if "default" in table:
             default = _check_choice(name, table["default"], f"{where} default", problems)
-        mapping.values.append(ValueMap(name, column, match == "contains", entries, default))
+        unless = table.get("unless", [])
+        if not isinstance(unless, list) or not all(
+            isinstance(w, str) and w.strip() for w in unless
+        ):
+            problems.append(f'{where}: unless must be a list of words, e.g. ["former", "vacant"]')
+            continue
+        when = None
+        if "when" in table:
+            when = _column_and_values(table["when"], f"{where} when", problems)
+            if when is None:
+                continue
+        mapping.values.append(
+            ValueMap(
+                name,
+                column,
+                match == "contains",
+                entries,
+                default,
+                unless=frozenset(_normal(w) for w in unless),
+                when=when,
+            )
+        )
 
 
 def _parse_extra(value: Any, mapping: Mapping, problems: list[str]) -> None:
@@ -452,14 +498,21 @@ def _parse_skip(value: Any, mapping: Mapping, problems: list[str]) -> None:
         return
     for number, table in enumerate(value, start=1):
         where = f"[[skip]] number {number}"
-        if not isinstance(table, dict) or set(table) - {"column", "values"}:
-            problems.append(f'{where} needs exactly: column = "...", values = ["..."]')
-            continue
+        found = _column_and_values(table, where, problems)
+        if found is not None:
+            mapping.skip.append(found)
+
+
+def _column_and_values(
+    table: Any, where: str, problems: list[str]
+) -> tuple[str, frozenset[str]] | None:
+    """{column = "...", values = ["...", …]} (a [[skip]] table, a [[values]] `when`)."""
+    if isinstance(table, dict) and not set(table) - {"column", "values"}:
         column, values = table.get("column"), table.get("values")
-        if not isinstance(column, str) or not isinstance(values, list) or not values:
-            problems.append(f'{where} needs exactly: column = "...", values = ["..."]')
-            continue
-        mapping.skip.append((column, frozenset(_normal(str(v)) for v in values)))
+        if isinstance(column, str) and column.strip() and isinstance(values, list) and values:
+            return column, frozenset(_normal(str(v)) for v in values)
+    problems.append(f'{where} needs exactly: column = "...", values = ["..."]')
+    return None
 
 
 def _check_kind_given(mapping: Mapping, data: dict[str, Any], problems: list[str]) -> None:
@@ -696,7 +749,7 @@ class MappedCSVImporter(AssetImporter):
                 else:
                     chosen[field_name] = ours[0]
         for value_map in mapping.values:
-            ours = value_map.lookup(cell(row, value_map.column))
+            ours = value_map.give(row)
             if ours is None:
                 continue
             if value_map.field == "categories":

@@ -213,13 +213,14 @@ class DataLabLibraries(AssetImporter):
         )
 
 
-#: The land register's own words for a property, mapped to categories (first match wins).
-LAND_CATEGORY_WORDS = [
+#: What a land register property is used as, from words in its name (in each list the first
+#: found wins): uses that need a building, given only to buildings (the land behind a school is
+#: not a school, nor the site a library stands on), then uses land can have. Neither is given
+#: to a former or vacant property: a former library is no longer a library. A resident looking
+#: for a library or a school, and the gaps page counting them, want the ones in use.
+#: data/mappings/trafford-land-and-buildings.toml says the same as a mapping file.
+BUILDING_USE_WORDS = [
     ("librar", "library"),
-    ("park", "green-space"),
-    ("playing field", "green-space"),
-    ("recreation ground", "green-space"),
-    ("allotment", "allotment"),
     ("community centre", "community-building"),
     ("community hall", "community-building"),
     ("leisure centre", "leisure-centre"),
@@ -227,6 +228,26 @@ LAND_CATEGORY_WORDS = [
     ("school", "school"),
     ("toilet", "toilets"),
 ]
+LAND_USE_WORDS = [
+    ("park", "green-space"),
+    ("playing field", "green-space"),
+    ("recreation ground", "green-space"),
+    ("allotment", "allotment"),
+]
+NOT_IN_USE = re.compile(r"\b(?:former|vacant|disused|demolished)\b")
+
+
+def land_register_uses(name: str, *, is_land: bool) -> list[str]:
+    """The categories a land register property is used as, from its name."""
+    lowered = name.lower()
+    if NOT_IN_USE.search(lowered):
+        return []
+    lists = (LAND_USE_WORDS,) if is_land else (BUILDING_USE_WORDS, LAND_USE_WORDS)
+    return [
+        next(category for words, category in words_list if words in lowered)
+        for words_list in lists
+        if any(words in lowered for words, _ in words_list)
+    ]
 
 
 @register
@@ -260,9 +281,8 @@ class CouncilLandAndBuildings(AssetImporter):
         lon, lat = self.point(row, "GeoX", "GeoY")
         holding = self.text(row, "HoldingType")
         is_land = holding.lower() == "land"
-        lowered = name.lower()
         categories = ["council-land" if is_land else "council-building"]
-        categories += [cat for words, cat in LAND_CATEGORY_WORDS if words in lowered][:1]
+        categories += land_register_uses(name, is_land=is_land)
         tenure_type = self.text(row, "TenureType").lower()
         address = ", ".join(
             p

@@ -150,6 +150,20 @@ BROKEN_MAPPINGS = {
         {"[extra]": "[extra"},
         "is not valid TOML",
     ),
+    "unless not a list of words": (
+        {'unless = ["former", "vacant", "disused", "demolished"]\nwhen': 'unless = "former"\nwhen'},
+        '[[values]] number 3: unless must be a list of words, e.g. ["former", "vacant"]',
+    ),
+    "when without values": (
+        {
+            'when = { column = "HoldingType", values = ["Buildings", "Land/Buildings"] }': 'when = { column = "HoldingType" }'
+        },
+        '[[values]] number 3 when needs exactly: column = "...", values = ["..."]',
+    ),
+    "when on a column not in the file": (
+        {'when = { column = "HoldingType"': 'when = { column = "HoldingTyp"'},
+        "[[values]] number 3 when: the file has no column 'HoldingTyp' — did you mean",
+    ),
 }
 
 
@@ -324,6 +338,47 @@ values = ["Disposed", "Sold"]
     park = Asset.objects.get(sources__dataset__slug="test-register", sources__source_id="2")
     assert park.kind == AssetKind.PHYSICAL
     assert set(park.categories.values_list("slug", flat=True)) == {"green-space", "play-space"}
+
+
+def test_a_value_map_can_say_nothing_for_some_words_or_apply_only_to_some_rows(tmp_path):
+    place = a_trafford_postcode()
+    mapping = """
+[columns]
+source_id = "Ref"
+name = "Name"
+postcode = "Postcode"
+
+[fixed]
+kind = "physical"
+
+[[values]]
+field = "categories"
+column = "Name"
+match = "contains"
+unless = ["former", "Vacant"]
+when = { column = "Holding", values = ["Building"] }
+map = { "library" = "library", "school" = "school" }
+"""
+    rows = [
+        ["Ref", "Name", "Holding", "Postcode"],
+        ["1", "Test Library", "building", place.postcode],
+        ["2", "Former Test Library", "Building", place.postcode],
+        ["3", "Test School (VACANT)", "Building", place.postcode],
+        ["4", "Land behind Test School", "Land", place.postcode],
+        ["5", "Test Schoolhouse Library (formerly the Old Bank)", "Building", place.postcode],
+    ]
+    report = run(tmp_path, mapping, rows, commit=True)
+    assert report.created == 5 and not report.rejected
+
+    def categories(ref: str) -> set[str]:
+        asset = Asset.objects.get(sources__dataset__slug="test-register", sources__source_id=ref)
+        return set(asset.categories.values_list("slug", flat=True))
+
+    assert categories("1") == {"library"}
+    assert categories("2") == set()  # "former", a whole word
+    assert categories("3") == set()  # any case
+    assert categories("4") == set()  # not a building
+    assert categories("5") == {"library"}  # "formerly" is not "former"; first listed wins
 
 
 def test_a_spreadsheet_export_with_semicolons_and_windows_characters_is_read(tmp_path):

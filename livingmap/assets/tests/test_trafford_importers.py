@@ -26,11 +26,13 @@ from livingmap.assets.importers import REGISTRY
 from livingmap.assets.importers.base import AssetImporter
 from livingmap.assets.importers.trafford import (
     GREEN_SPACE_TYPES,
+    land_register_uses,
     ordinary_case,
     source_key,
     weekly_hours,
 )
 from livingmap.assets.models import Asset, AssetArea, AssetKind, AssetSource, LegalForm
+from livingmap.assets.selectors import AssetQuery, search_assets
 from livingmap.core.geo import UK_BOUNDS
 from livingmap.core.models import ImportEvent
 from livingmap.core.text import clean_postcode, null_if_blank
@@ -544,6 +546,43 @@ def test_the_councils_vacant_library_site_is_not_merged_into_the_library():
     assert library.pk != site.pk
     assert land not in datasets_of(library)
     assert "Vacant" not in library.tenure_detail
+
+
+def test_a_land_register_property_is_given_the_use_it_has_not_one_it_had_or_stands_beside():
+    land = REGISTRY["trafford-land-and-buildings"].dataset.slug
+    register = Asset.objects.filter(sources__dataset__slug=land)
+
+    def categories(name: str) -> set[str]:
+        return set(register.get(name=name).categories.values_list("slug", flat=True))
+
+    # Former or vacant: no longer what the name says.
+    assert categories("Former Lostock Library") == {"council-building"}
+    assert categories("Scouts - Former Lostock Library") == {"council-building"}
+    assert categories("Former Trafford High School (vacant)") == {"council-building"}
+    # Land beside or under a building's use is not that use; land can be green space.
+    assert categories("Hale Library Site") == {"council-land"}
+    assert categories("Land to the rear of Millbank Primary School") == {"council-land"}
+    assert categories("Old Trafford Allotments") == {"council-land", "allotment"}
+    assert land_register_uses("Kingsway Park", is_land=True) == ["green-space"]
+    # A building may have a use and stand in a park.
+    assert categories("Victoria Park, Park Staff Toilets") == {
+        "council-building",
+        "toilets",
+        "green-space",
+    }
+    # "Formerly" gives a current property's old name.
+    assert land_register_uses(
+        "Partington & Carrington Children's Centre (Formerly Partington Rd Family Centre)",
+        is_land=False,
+    ) == ["childrens-centre"]
+    assert land_register_uses("Altrincham Library", is_land=False) == ["library"]
+
+
+def test_a_search_for_libraries_finds_working_libraries_first():
+    hits = search_assets(AssetQuery(words="library", page_size=15)).hits
+    names = [h.asset.name for h in hits]
+    assert not any("former" in n.lower() or n.endswith(" Site") for n in names[:10]), names
+    assert {"Altrincham Library", "Sale Library", "Hale Library"} <= set(names)
 
 
 def test_a_play_space_is_not_merged_into_the_park_it_is_in():
