@@ -1,7 +1,8 @@
 """The `livingmap` command: imports and administration.
 
 `livingmap --help` lists the commands a data officer needs; `livingmap COMMAND --help` explains one.
-Every import is a dry run unless `--commit` is given.
+Every import is a dry run unless `--commit` is given; the commands marked "(writes at once)" have
+no dry run.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import sys
 
 OUR_COMMANDS = {
-    "load_demo": "Load the Trafford demo area (boundaries, postcodes, need, every asset layer).",
+    "load_demo": "Load the Trafford demo: areas, need and every asset layer (writes at once).",
     "import_boundaries": "Import statutory areas or neighbourhoods from a GeoJSON file.",
     "import_postcodes": "Import an ONSPD-style postcode CSV.",
     "import_indicators": "Import IMD 2019 or population figures for areas.",
@@ -18,8 +19,10 @@ OUR_COMMANDS = {
     "import_csv": "Import any asset register (CSV) described by a mapping file.",
     "import_osm": "Import OpenStreetMap GeoJSON with a tag-to-category mapping.",
     "import_hsds": "Import Open Referral (HSDS 3.0 / ORUK) data: a file, a package or a feed URL.",
-    "build_neighbourhood": "Make a neighbourhood from statutory areas (e.g. a set of wards).",
-    "reassign_areas": "Recompute which areas and neighbourhoods every asset falls in.",
+    "build_neighbourhood": "Make a neighbourhood from statutory areas, e.g. a set of wards "
+    "(writes at once).",
+    "reassign_areas": "Recompute which areas and neighbourhoods every asset falls in "
+    "(writes at once).",
     "import_history": "List past imports and show one's data-quality report.",
 }
 
@@ -39,7 +42,7 @@ HELP = """usage: livingmap COMMAND [options]
 
 Living Map keeps a living map of an area's assets by the neighbourhoods residents recognise.
 
-Data commands (each import is a DRY RUN unless you add --commit):
+Data commands (each import is a DRY RUN unless you add --commit; the others say so):
 {commands}
 {more}
 Running the site:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +24,13 @@ def _age(asset: Asset, days: int | None) -> None:
     asset.refresh_from_db()
 
 
+def test_reminders_need_the_sites_address_for_their_links(cast, settings):
+    _age(cast.asset, settings.LIVINGMAP_REVIEW_AFTER_DAYS + 10)
+    with pytest.raises(CommandError, match="--base-url"):
+        call_command("send_review_reminders")
+    assert not ReviewReminder.objects.exists() and not mail.outbox
+
+
 def test_reminder_then_one_click_still_correct(client, cast, settings):
     _age(cast.asset, settings.LIVINGMAP_REVIEW_AFTER_DAYS + 10)
     call_command("send_review_reminders", "--base-url", "http://testserver")
@@ -30,7 +38,7 @@ def test_reminder_then_one_click_still_correct(client, cast, settings):
     message = next(m for m in mail.outbox if cast.group_admin.email in m.to)
     link = re.search(r"http://testserver(/still-correct/\S+)", message.body).group(1)
     # a second run in the same period does not remind again
-    call_command("send_review_reminders")
+    call_command("send_review_reminders", "--base-url", "http://testserver")
     assert ReviewReminder.objects.filter(asset=cast.asset).count() == 1
 
     page = client.get(link)  # a link scanner only GETs: nothing changes

@@ -1,4 +1,4 @@
-"""livingmap send_review_reminders [--base-url https://…]: enqueue the review reminder task.
+"""livingmap send_review_reminders --base-url https://…: enqueue the review reminder task.
 
 Run it daily (cron or a systemd timer). With the immediate task backend it runs at once."""
 
@@ -17,8 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--base-url",
-            default="",
-            help="The site's address, for links in the emails (e.g. https://map.example.org).",
+            required=True,
+            help="The site's address, for the links in the emails (e.g. https://map.example.org): "
+            "without it they would be paths no email program can open.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
