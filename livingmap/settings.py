@@ -7,7 +7,8 @@ Environment variables:
     ALLOWED_HOSTS  comma-separated host names (default: localhost names).
     LIVINGMAP_AREA_NAME  the name of the place shown in the header (default: Trafford).
     EMAIL_URL-like settings: EMAIL_HOST (SMTP when set, else the console), EMAIL_PORT,
-        EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS ("1"), DEFAULT_FROM_EMAIL.
+        EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS ("1", STARTTLS), EMAIL_USE_SSL ("1":
+        TLS from the start, as on port 465), DEFAULT_FROM_EMAIL.
     LIVINGMAP_HSTS_SECONDS  Strict-Transport-Security max-age when DEBUG is off (default 0: off).
     LIVINGMAP_REQUIRE_2FA   "0" lets officers and administrators work without two-factor sign-in
         (default "1"; only for a local demo).
@@ -17,6 +18,11 @@ Environment variables:
         is not reachable directly): HTTPS is taken from its X-Forwarded-Proto, and the client's
         address (for rate limits) from the last entry of its X-Forwarded-For.
     LIVINGMAP_REVIEW_AFTER_DAYS, LIVINGMAP_ESCALATE_AFTER_DAYS  review reminders (docs/accounts.md).
+    LIVINGMAP_STALE_AFTER_DAYS  an asset unverified this long shows so and ranks lower (540).
+    LIVINGMAP_TILE_URL, LIVINGMAP_TILE_ATTRIBUTION  the map tile server and its credit line.
+    LIVINGMAP_VAR_DIR       where the SQLite database and other local files go (default var/).
+    LIVINGMAP_DATA_DIR      the open data the demo and built-in importers read (default data/).
+    LOG_LEVEL               logging level (default WARNING).
     LIVINGMAP_ADMIN_REQUIRE_2FA  "0" lets officers and administrators into Django's admin
         without two-factor sign-in (default "1"; see docs/security.md).
     LIVINGMAP_CACHE_DIR     a directory for a file-based cache shared by all worker processes
@@ -215,15 +221,17 @@ _smtp = {
     "port": int(os.environ.get("EMAIL_PORT", "587")),
     "username": os.environ.get("EMAIL_HOST_USER", ""),
     "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-    "use_tls": os.environ.get("EMAIL_USE_TLS", "1") == "1",
+    # TLS from the start (port 465) or STARTTLS: one or the other, never both.
+    "use_ssl": os.environ.get("EMAIL_USE_SSL", "0") == "1",
 }
+_smtp["use_tls"] = not _smtp["use_ssl"] and os.environ.get("EMAIL_USE_TLS", "1") == "1"
 if django.VERSION >= (6, 1):
     MAILERS = {"default": {"BACKEND": _mail_backend, "OPTIONS": _smtp if _smtp_host else {}}}
 else:
     EMAIL_BACKEND = _mail_backend
     EMAIL_HOST, EMAIL_PORT = _smtp["host"], _smtp["port"]
     EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _smtp["username"], _smtp["password"]
-    EMAIL_USE_TLS = _smtp["use_tls"]
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _smtp["use_tls"], _smtp["use_ssl"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Living Map <no-reply@localhost>")
 
 # Background tasks (django-tasks). django-tasks 0.12 ships the immediate and dummy backends
