@@ -244,6 +244,16 @@ def test_little_words_do_not_stop_a_search_finding_things():
         assert "Sale Library" in found, words
 
 
+def test_words_either_side_of_a_slash_are_found():
+    """PostgreSQL's parser reads "Parents/Carers" as one path; both databases find each word."""
+    group = Asset(name="Parents/Carers Forum", kind=AssetKind.ASSOCIATION, lon=-2.33, lat=53.44)
+    save_asset(group)
+    for words in ("parents", "carers", "parent carer forum"):
+        assert group.id in ids(everything(AssetQuery(words=words))), words
+    near = search_assets(AssetQuery(words="carers", near=(-2.33, 53.44), within_m=500)).hits
+    assert group.id in ids(near)
+
+
 def test_accents_do_not_matter():
     plain = ids(everything(AssetQuery(words="cafe")))
     accented = ids(everything(AssetQuery(words="café")))
