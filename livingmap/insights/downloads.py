@@ -347,7 +347,9 @@ def downloads() -> list[Download]:
         Download(
             "assets-geojson",
             "Community assets (map layer)",
-            asset_note,
+            "Every public community asset that has a location, as points for a map, with its "
+            "kind and categories; those without one are in the CSV only. People's gifts and "
+            "skills and private records are never included.",
             "GeoJSON",
             "application/geo+json",
             assets_geojson,

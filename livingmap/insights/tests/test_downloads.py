@@ -207,3 +207,17 @@ def test_release_is_written_alike_and_not_stated_when_missing(client):
     charity = Dataset.objects.get(slug="charity-commission-trafford")
     assert charity.release == "2023-04-04" and "4 April 2023" in sources
     assert "2023-04-04" not in sources
+
+
+def test_the_map_layer_says_it_holds_only_the_assets_with_a_location(client):
+    import json
+
+    page = client.get("/open-data/").content.decode()
+    assert "those without one are in the CSV only" in page
+    response = client.get("/open-data/assets-geojson/")
+    layer = json.loads(b"".join(response.streaming_content))
+    located = Asset.objects.public().filter(lat__isnull=False, lon__isnull=False)
+    assert len(layer["features"]) == located.count()
+    assert located.count() < Asset.objects.public().count()  # some have no location
+    csv_rows = _dicts(client.get("/open-data/assets-csv/"))
+    assert len(csv_rows) == Asset.objects.public().count()
