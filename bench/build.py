@@ -20,7 +20,7 @@ import shapely
 from .synth import SyntheticAreas, SyntheticAssets
 
 #: Bump when the generator or the build changes, so that old databases are rebuilt.
-BUILD_VERSION = "9"
+BUILD_VERSION = "10"
 DATASET_SLUG = "bench-synthetic"
 
 Progress = Callable[[str, int, int], None]

@@ -123,8 +123,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
+        # page_size acts only on a new, empty database (before its first table and before WAL
+        # is set): 16 KiB pages, not SQLite's 4 KiB, make a large import about a tenth faster
+        # with searches unchanged (docs/benchmarks.md). An older database keeps its pages.
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
             "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA temp_store=MEMORY; "
             "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
         ),
