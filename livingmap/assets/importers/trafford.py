@@ -217,7 +217,8 @@ class DataLabLibraries(AssetImporter):
 #: found wins): uses that need a building, given only to buildings (the land behind a school is
 #: not a school, nor the site a library stands on), then uses land can have. Neither is given
 #: to a former or vacant property: a former library is no longer a library. A resident looking
-#: for a library or a school, and the gaps page counting them, want the ones in use.
+#: for a library or a school, and the gaps page counting them, want the ones in use. The most
+#: particular land use comes first ("Humphrey Park Allotments" are allotments).
 #: data/mappings/trafford-land-and-buildings.toml says the same as a mapping file.
 BUILDING_USE_WORDS = [
     ("librar", "library"),
@@ -229,20 +230,39 @@ BUILDING_USE_WORDS = [
     ("toilet", "toilets"),
 ]
 LAND_USE_WORDS = [
-    ("park", "green-space"),
+    ("allotment", "allotment"),
     ("playing field", "green-space"),
     ("recreation ground", "green-space"),
-    ("allotment", "allotment"),
+    ("park", "green-space"),
 ]
 NOT_IN_USE = re.compile(r"\b(?:former|vacant|disused|demolished)\b")
+#: Names in which "park" is no public green space: a car park, a road or a hospital named after
+#: one, Trafford Park (the industrial estate), and a school ("Seymour Park Primary School" is a
+#: school, and its grounds are not public; "School Road" is a road).
+NOT_GREEN_SPACE_WORDS = (
+    "car park",
+    "park road",
+    "park rd",
+    "park hospital",
+    "trafford park",
+    "primary school",
+    "infant school",
+    "infants school",
+    "junior school",
+    "high school",
+    "grammar school",
+)
+NOT_GREEN_SPACE = re.compile(r"\b(?:" + "|".join(NOT_GREEN_SPACE_WORDS) + r")\b")
 
 
 def land_register_uses(name: str, *, is_land: bool) -> list[str]:
     """The categories a land register property is used as, from its name."""
-    lowered = name.lower()
+    lowered = " ".join(name.lower().split())
     if NOT_IN_USE.search(lowered):
         return []
-    lists = (LAND_USE_WORDS,) if is_land else (BUILDING_USE_WORDS, LAND_USE_WORDS)
+    lists = [BUILDING_USE_WORDS] if not is_land else []
+    if not NOT_GREEN_SPACE.search(lowered):
+        lists.append(LAND_USE_WORDS)
     return [
         next(category for words, category in words_list if words in lowered)
         for words_list in lists

@@ -570,6 +570,23 @@ def test_a_land_register_property_is_given_the_use_it_has_not_one_it_had_or_stan
         "toilets",
         "green-space",
     }
+    # The most particular land use wins: allotments in a park's name are allotments.
+    assert land_register_uses(
+        "Humphrey Park Allotments (Communal Building/Toilets)", is_land=False
+    ) == ["toilets", "allotment"]
+    humphrey = register.get(sources__source_id="TMBC0024/JN0000012")
+    assert "Humphrey Park Allotments" in humphrey.name or humphrey.sources.count() > 1
+    assert {"allotment", "toilets"} <= set(humphrey.categories.values_list("slug", flat=True))
+    assert not humphrey.categories.filter(slug="green-space").exists()
+    # "Park" in a car park, a school's or a road's name is no green space.
+    assert land_register_uses("Atkinson Road Car Park", is_land=True) == []
+    # The register's Seymour Park Primary School is merged with the schools' list's record.
+    school = register.get(sources__source_id="TMBC0333")
+    assert set(school.categories.values_list("slug", flat=True)) == {"council-building", "school"}
+    assert land_register_uses("Land at the junction of Trafford Park Rd.", is_land=True) == []
+    assert land_register_uses(
+        "Part of Victoria Park, land fronting to School Road", is_land=True
+    ) == ["green-space"]
     # "Formerly" gives a current property's old name.
     assert land_register_uses(
         "Partington & Carrington Children's Centre (Formerly Partington Rd Family Centre)",
