@@ -229,6 +229,13 @@ class NeighbourhoodOverview:
         return self.imd_decile.value if self.imd_decile else None
 
 
+def population_release() -> str:
+    """The release of the population figures loaded ("mid-2024"); blank if none or not stated."""
+    return (
+        Indicator.objects.filter(slug="population").values_list("release", flat=True).first() or ""
+    )
+
+
 def neighbourhood_overviews() -> list[NeighbourhoodOverview]:
     """Every neighbourhood, by name, with its population and deprivation (as rolled up by
     neighbourhood_indicators, so the list and each neighbourhood's page always agree)."""

@@ -25,6 +25,7 @@ from livingmap.areas.selectors import (
     neighbourhood_overviews,
     neighbourhoods,
     neighbourhoods_overlapping,
+    population_release,
 )
 from livingmap.assets.maps import asset_points, map_data
 from livingmap.assets.models import AssetKind
@@ -79,7 +80,11 @@ def neighbourhood_list(request: HttpRequest) -> HttpResponse:
         {"overview": o, "assets": sum(counts.get(o.neighbourhood.id, {}).values())}
         for o in neighbourhood_overviews()
     ]
-    return render(request, "places/neighbourhood_list.html", {"rows": rows})
+    return render(
+        request,
+        "places/neighbourhood_list.html",
+        {"rows": rows, "population_release": population_release()},
+    )
 
 
 def neighbourhood_detail(request: HttpRequest, slug: str) -> HttpResponse:

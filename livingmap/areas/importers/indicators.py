@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
 import shapely
 
 from livingmap.core.geo import geometry_from_geojson
-from livingmap.core.importing import OGL, DatasetInfo, Importer, ImportReport, RowRejected
+from livingmap.core.importing import (
+    OGL,
+    DatasetInfo,
+    Importer,
+    ImportReport,
+    RowRejected,
+    SourceError,
+)
+from livingmap.core.models import Dataset
 from livingmap.core.text import null_if_blank
 
 from ..models import Area, AreaLevel, Indicator, IndicatorValue
@@ -155,10 +164,20 @@ class IMD2019Importer(_AreaValueImporter):
         self.save_values(merged, report)
 
 
+def population_release(period: str) -> str:
+    """The release an ONS population file's `period` names: "2024-06-30" is "mid-2024"."""
+    found = re.fullmatch(r"(\d{4})-06-30", period)
+    return f"mid-{found.group(1)}" if found else period
+
+
 class PopulationImporter(_AreaValueImporter):
     """Mid-year population (all ages, persons) on 2021 LSOAs; also apportioned to 2011 LSOAs
     (each 2021 LSOA's people to the 2011 LSOA holding its centre) so that IMD 2019 can be
-    population-weighted."""
+    population-weighted.
+
+    The release shown beside the figures ("mid-2024") is read from the file's `period` column,
+    so next year's file is labelled as next year's; a file holding several dates is refused.
+    """
 
     name = "population"
     description = "ONS mid-year population estimates by LSOA (2021 codes)."
@@ -196,12 +215,29 @@ class PopulationImporter(_AreaValueImporter):
             raise RowRejected(f"all_ages '{text}' is not a whole number") from exc
         if people < 0:
             raise RowRejected(f"all_ages {people} is negative")
-        return area_id, people
+        return area_id, people, (row.get("period") or "").strip()
 
     def load(self, records: list[tuple[str, Any]], report: ImportReport) -> None:
-        values = {("population", area_id): (float(n), "") for _, (area_id, n) in records}
-        values.update(self._apportion_to_2011({a: n for _, (a, n) in records}))
+        periods = sorted({period for _, (_, _, period) in records})
+        if len(periods) > 1:
+            raise SourceError(
+                f"the file holds estimates for {len(periods)} dates ({', '.join(periods[:4])}"
+                f"{', …' if len(periods) > 4 else ''}): give the file of one year"
+            )
+        self._label(population_release(periods[0]) if periods else "")
+        values = {("population", area_id): (float(n), "") for _, (area_id, n, _) in records}
+        values.update(self._apportion_to_2011({a: n for _, (a, n, _) in records}))
         self.save_values(values, report)
+
+    def _label(self, release: str) -> None:
+        """Name the indicator and its data set by the release loaded (blank: not stated)."""
+        Indicator.objects.filter(pk=self.indicator.pk).update(
+            name=f"Population ({release or 'mid-year estimate'})", release=release
+        )
+        stated = release[:1].upper() + release[1:] if release else "Mid-year"
+        Dataset.objects.filter(pk=self.dataset_row.pk).update(
+            name=f"{stated} population estimates (LSOA, MSOA, ward)", release=release
+        )
 
     def _apportion_to_2011(
         self, people: dict[int, int]

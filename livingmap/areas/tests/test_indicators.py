@@ -323,3 +323,49 @@ def test_a_population_file_with_a_bad_figure_rejects_that_row(tmp_path, populati
     }
     assert report.skipped == 2
     assert report.updated >= 1  # E01006074 now 1,700 people
+
+
+def test_the_population_release_is_read_from_the_files_period(tmp_path, population_2021, client):
+    population = Indicator.objects.get(slug="population")
+    assert (population.name, population.release) == ("Population (mid-2024)", "mid-2024")
+    assert population.source.name == "Mid-2024 population estimates (LSOA, MSOA, ward)"
+
+    path = tmp_path / "pop-2025.csv"
+    path.write_text(
+        "period,area_code,geography,sex,all_ages\n"
+        "2025-06-30,E01006074,LSOA,Persons,1700\n"
+        "2025-06-30,E01006075,LSOA,Persons,1500\n"
+    )
+    report = PopulationImporter(path).run(commit=True)
+    assert not report.error and report.committed
+    population.refresh_from_db()
+    assert (population.name, population.release) == ("Population (mid-2025)", "mid-2025")
+    assert population.source.release == "mid-2025"
+    assert population.source.name == "Mid-2025 population estimates (LSOA, MSOA, ward)"
+    listing = client.get("/neighbourhoods/").content.decode()
+    assert "Population (mid-2025)" in listing and "mid-2024" not in listing
+    hood = Area.objects.filter(level=AreaLevel.NEIGHBOURHOOD).first()
+    page = client.get(f"/neighbourhoods/{hood.slug}/").content.decode()
+    assert "(mid-2025 estimate)" in page and "mid-2024" not in page
+
+
+def test_a_population_file_of_several_dates_is_refused_and_changes_nothing(tmp_path):
+    before = list(
+        IndicatorValue.objects.filter(indicator__slug="population").values_list("area_id", "value")
+    )
+    path = tmp_path / "pop-mixed.csv"
+    path.write_text(
+        "period,area_code,geography,sex,all_ages\n"
+        "2024-06-30,E01006074,LSOA,Persons,1700\n"
+        "2025-06-30,E01006075,LSOA,Persons,1500\n"
+    )
+    report = PopulationImporter(path).run(commit=True)
+    assert report.error == (
+        "the file holds estimates for 2 dates (2024-06-30, 2025-06-30): give the file of one year"
+    )
+    assert not report.committed
+    assert Indicator.objects.get(slug="population").release == "mid-2024"
+    after = IndicatorValue.objects.filter(indicator__slug="population").values_list(
+        "area_id", "value"
+    )
+    assert sorted(after) == sorted(before)
