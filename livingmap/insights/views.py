@@ -15,7 +15,11 @@ from django.urls import NoReverseMatch, reverse
 from livingmap.accounts.guards import guard
 from livingmap.accounts.permissions import can
 from livingmap.areas.models import Area
-from livingmap.areas.selectors import LSOA_COUNT_ENGLAND_2019, get_neighbourhood
+from livingmap.areas.selectors import (
+    LSOA_COUNT_ENGLAND_2019,
+    get_neighbourhood,
+    population_release,
+)
 from livingmap.assets.models import Asset
 from livingmap.assets.selectors import get_public_asset
 
@@ -42,6 +46,7 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
             "profile": selectors.neighbourhood_profile(hood),
             "lsoa_count": LSOA_COUNT_ENGLAND_2019,
             "peer_count": selectors.PEERS,
+            "population_release": population_release(),
         },
     )
 

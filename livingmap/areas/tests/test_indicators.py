@@ -347,6 +347,8 @@ def test_the_population_release_is_read_from_the_files_period(tmp_path, populati
     hood = Area.objects.filter(level=AreaLevel.NEIGHBOURHOOD).first()
     page = client.get(f"/neighbourhoods/{hood.slug}/").content.decode()
     assert "(mid-2025 estimate)" in page and "mid-2024" not in page
+    profile = client.get(f"/neighbourhoods/{hood.slug}/profile/").content.decode()
+    assert "Mid-2025 estimates for the LSOAs" in profile and "id-2024" not in profile
 
 
 def test_a_population_file_of_several_dates_is_refused_and_changes_nothing(tmp_path):
