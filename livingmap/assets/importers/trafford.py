@@ -233,9 +233,13 @@ LAND_USE_WORDS = [
     ("allotment", "allotment"),
     ("playing field", "green-space"),
     ("recreation ground", "green-space"),
-    ("park", "green-space"),
 ]
+#: A park's name makes land green space; a building in a park (a bowls clubhouse, the park
+#: staff's toilets) is not itself one.
+PARK_WORDS = [("park", "green-space")]
 NOT_IN_USE = re.compile(r"\b(?:former|vacant|disused|demolished)\b")
+#: Staff toilets are not public toilets.
+NOT_BUILDING_USE = re.compile(r"\bstaff toilets?\b")
 #: Names in which "park" is no public green space: a car park, a road or a hospital named after
 #: one, Trafford Park (the industrial estate), and a school ("Seymour Park Primary School" is a
 #: school, and its grounds are not public; "School Road" is a road).
@@ -245,6 +249,8 @@ NOT_GREEN_SPACE_WORDS = (
     "park rd",
     "park hospital",
     "trafford park",
+    "sub-station",
+    "substation",
     "primary school",
     "infant school",
     "infants school",
@@ -260,9 +266,9 @@ def land_register_uses(name: str, *, is_land: bool) -> list[str]:
     lowered = " ".join(name.lower().split())
     if NOT_IN_USE.search(lowered):
         return []
-    lists = [BUILDING_USE_WORDS] if not is_land else []
+    lists = [BUILDING_USE_WORDS] if not is_land and not NOT_BUILDING_USE.search(lowered) else []
     if not NOT_GREEN_SPACE.search(lowered):
-        lists.append(LAND_USE_WORDS)
+        lists += [LAND_USE_WORDS, PARK_WORDS] if is_land else [LAND_USE_WORDS]
     return [
         next(category for words, category in words_list if words in lowered)
         for words_list in lists

@@ -151,7 +151,9 @@ BROKEN_MAPPINGS = {
         "is not valid TOML",
     ),
     "unless not a list of words": (
-        {'unless = ["former", "vacant", "disused", "demolished"]\nwhen': 'unless = "former"\nwhen'},
+        {
+            'unless = ["former", "vacant", "disused", "demolished", "staff toilet", "staff toilets"]\nwhen': 'unless = "former"\nwhen'
+        },
         '[[values]] number 3: unless must be a list of words, e.g. ["former", "vacant"]',
     ),
     "when without values": (

@@ -564,12 +564,13 @@ def test_a_land_register_property_is_given_the_use_it_has_not_one_it_had_or_stan
     assert categories("Land to the rear of Millbank Primary School") == {"council-land"}
     assert categories("Old Trafford Allotments") == {"council-land", "allotment"}
     assert land_register_uses("Kingsway Park", is_land=True) == ["green-space"]
-    # A building may have a use and stand in a park.
-    assert categories("Victoria Park, Park Staff Toilets") == {
-        "council-building",
-        "toilets",
-        "green-space",
-    }
+    # A building in a park has its own use, and is no green space itself; staff toilets are
+    # not public toilets.
+    assert categories("Victoria Park, Public Toilets") == {"council-building", "toilets"}
+    assert categories("Victoria Park, Park Staff Toilets") == {"council-building"}
+    assert categories("Hullard Park Bowls Clubhouse") == {"council-building"}
+    assert land_register_uses("Moss Park (No Buildings)", is_land=True) == ["green-space"]
+    assert land_register_uses("Re: Electricity Sub-station, Davyhulme Park", is_land=True) == []
     # The most particular land use wins: allotments in a park's name are allotments.
     assert land_register_uses(
         "Humphrey Park Allotments (Communal Building/Toilets)", is_land=False
