@@ -238,8 +238,8 @@ LAND_USE_WORDS = [
 #: staff's toilets) is not itself one.
 PARK_WORDS = [("park", "green-space")]
 NOT_IN_USE = re.compile(r"\b(?:former|vacant|disused|demolished)\b")
-#: Staff toilets are not public toilets.
-NOT_BUILDING_USE = re.compile(r"\bstaff toilets?\b")
+#: Staff toilets are not public toilets, and a building on School Road is no school.
+NOT_BUILDING_USE = re.compile(r"\b(?:staff toilets?|school road|school lane)\b")
 #: Names in which "park" is no public green space: a car park, a road or a hospital named after
 #: one, Trafford Park (the industrial estate), and a school ("Seymour Park Primary School" is a
 #: school, and its grounds are not public; "School Road" is a road).
@@ -257,6 +257,8 @@ NOT_GREEN_SPACE_WORDS = (
     "junior school",
     "high school",
     "grammar school",
+    "secondary school",
+    "secondary schools",
 )
 NOT_GREEN_SPACE = re.compile(r"\b(?:" + "|".join(NOT_GREEN_SPACE_WORDS) + r")\b")
 

@@ -152,7 +152,7 @@ BROKEN_MAPPINGS = {
     ),
     "unless not a list of words": (
         {
-            'unless = ["former", "vacant", "disused", "demolished", "staff toilet", "staff toilets"]\nwhen': 'unless = "former"\nwhen'
+            'unless = ["former", "vacant", "disused", "demolished", "staff toilet", "staff toilets", "school road", "school lane"]\nwhen': 'unless = "former"\nwhen'
         },
         '[[values]] number 3: unless must be a list of words, e.g. ["former", "vacant"]',
     ),

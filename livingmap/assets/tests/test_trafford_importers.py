@@ -571,6 +571,14 @@ def test_a_land_register_property_is_given_the_use_it_has_not_one_it_had_or_stan
     assert categories("Hullard Park Bowls Clubhouse") == {"council-building"}
     assert land_register_uses("Moss Park (No Buildings)", is_land=True) == ["green-space"]
     assert land_register_uses("Re: Electricity Sub-station, Davyhulme Park", is_land=True) == []
+    assert land_register_uses("School Road", is_land=False) == []
+    assert (
+        land_register_uses(
+            "Land fronting to Langley Rd. Ashton-on-Mersey Secondary Schools,PLAYING FIELDS",
+            is_land=True,
+        )
+        == []
+    )
     # The most particular land use wins: allotments in a park's name are allotments.
     assert land_register_uses(
         "Humphrey Park Allotments (Communal Building/Toilets)", is_land=False
