@@ -145,6 +145,34 @@ def _where_sql(qs: QuerySet[Asset]) -> tuple[str, list[Any]]:
 STALE_PENALTY = 2.0
 
 
+#: By words alone, an asset in a category whose name holds every searched word ("park" and
+#: "Parks and green spaces", "libraries" and "Libraries") counts this many times more relevant:
+#: someone searching "park" wants parks first, not the bowls clubhouse named after one.
+CATEGORY_BOOST = 2.0
+
+
+def _singular(word: str) -> str:
+    """A word without its English plural ending, to compare searched words with category names."""
+    word = word.lower()
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def categories_named_by(words: str) -> list[int]:
+    """Ids of the public categories whose name holds every searched word, plural or not."""
+    wanted = {_singular(w) for w in words_of(words)}
+    if not wanted:
+        return []
+    return [
+        pk
+        for pk, name in Category.objects.exclude(kind=AssetKind.GIFTS).values_list("id", "name")
+        if wanted <= {_singular(w) for w in words_of(name)}
+    ]
+
+
 def stale_cutoff() -> datetime:
     """Assets last verified before this (or never) are stale: settings.LIVINGMAP_STALE_AFTER_DAYS."""
     return timezone.now() - timedelta(days=settings.LIVINGMAP_STALE_AFTER_DAYS)
@@ -163,7 +191,8 @@ def search_assets(q: AssetQuery) -> SearchResults:
     """Assets matching words, kind, category, neighbourhood and distance from a point.
 
     Ranking: near a point, closest first (ties by id, so pages are stable); words alone, by
-    relevance (a word in the name counts ten times one in the description); otherwise by name.
+    relevance (a word in the name counts three times one in the rest of the text; an asset in a
+    category the words name, twice: CATEGORY_BOOST); otherwise by name.
     Stale assets (not verified for settings.LIVINGMAP_STALE_AFTER_DAYS) rank lower: see
     STALE_PENALTY. The radius search is an indexed bounding-box query on (lat_cell, lon), then
     exact distances. Words are matched as words, the last as the start of one only when that
@@ -180,7 +209,7 @@ def search_assets(q: AssetQuery) -> SearchResults:
         return SearchResults(q, _with_categories(hits), len(near.ids), kinds)
     qs = _filtered(q)
     if words_of(q.words):
-        ranks = _ranks(*match_words_sql(q), qs)
+        ranks = _ranks(*match_words_sql(q), qs, boost=categories_named_by(q.words))
         ordered = sorted(ranks, key=lambda i: (ranks[i], i))
         total = len(ordered)
         start = (q.page - 1) * q.page_size
@@ -285,19 +314,29 @@ def _in_order(q: AssetQuery, rows: list[tuple]) -> _Near:
     return _Near([rows[i][0] for i in order], dist[order].tolist(), [rows[i][3] for i in order])
 
 
-def _ranks(sql: str, params: list[Any], qs: QuerySet[Asset]) -> dict[int, float]:
+def _ranks(
+    sql: str, params: list[Any], qs: QuerySet[Asset], *, boost: list[int] | None = None
+) -> dict[int, float]:
     """{asset id: rank} for assets in `qs` (a query on assets_asset alone) that match the words
-    (the text query runs once); lower is better, and a stale asset's rank counts STALE_PENALTY
-    times less."""
+    (the text query runs once); lower is better (ranks are negative), a stale asset's rank
+    counts STALE_PENALTY times less, and one in a `boost` category CATEGORY_BOOST times more."""
     where, where_params = _where_sql(qs.order_by())
     cutoff = connection.ops.adapt_datetimefield_value(stale_cutoff())
+    boosted, boost_params = "", []
+    if boost:
+        boosted = (
+            f" * CASE WHEN EXISTS (SELECT 1 FROM {Asset.categories.through._meta.db_table} c "  # noqa: S608
+            f"WHERE c.asset_id = m.id AND c.category_id IN ({', '.join(['%s'] * len(boost))})) "
+            f"THEN {CATEGORY_BOOST} ELSE 1 END"
+        )
+        boost_params = list(boost)
     with connection.cursor() as cursor:
         cursor.execute(
             # Both parts are SQL we build (match_ids_sql and the ORM); values go as parameters.
-            "SELECT m.id, CASE WHEN assets_asset.last_verified_at >= %s THEN m.rank "  # noqa: S608
-            f"ELSE m.rank / {STALE_PENALTY} END FROM ({sql}) m "
+            "SELECT m.id, (CASE WHEN assets_asset.last_verified_at >= %s THEN m.rank "  # noqa: S608
+            f"ELSE m.rank / {STALE_PENALTY} END){boosted} FROM ({sql}) m "
             f"JOIN assets_asset ON assets_asset.id = m.id WHERE {where}",
-            [cutoff, *params, *where_params],
+            [cutoff, *boost_params, *params, *where_params],
         )
         return {row[0]: row[1] for row in cursor.fetchall()}
 
@@ -479,7 +518,7 @@ def map_assets(q: AssetQuery, *, limit: int = MAP_FEATURE_LIMIT) -> MapResults:
         for point in points:
             point.distance_m = distances[point.id]
     elif words_of(q.words):
-        ranks = _ranks(*match_words_sql(q), qs)
+        ranks = _ranks(*match_words_sql(q), qs, boost=categories_named_by(q.words))
         total = len(ranks)
         points = _map_points(sorted(ranks, key=lambda i: (ranks[i], i))[:limit])
     else:

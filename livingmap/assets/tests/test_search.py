@@ -22,12 +22,13 @@ from shapely.geometry import shape
 
 from livingmap.areas.models import Area, AreaLevel
 from livingmap.areas.selectors import point_for_postcode
-from livingmap.assets.models import Asset, AssetArea, AssetKind, Visibility
+from livingmap.assets.models import Asset, AssetArea, AssetKind, Category, Visibility
 from livingmap.assets.selectors import (
     MAX_PAGE_SIZE,
     AssetHit,
     AssetQuery,
     SearchError,
+    categories_named_by,
     search_assets,
 )
 from livingmap.assets.services import save_asset
@@ -193,6 +194,35 @@ def test_a_name_match_ranks_above_a_description_only_match():
     assert hits[0].rank < hits[1].rank
     near = search_assets(AssetQuery(words="quokka", near=(-2.305, 53.45), within_m=5000)).hits
     assert {h.asset.name for h in near} == {"Quokka Club", "Riverside Friends"}
+
+
+@pytest.mark.parametrize(
+    ("words", "slugs"),
+    [
+        ("park", {"green-space"}),
+        ("Parks", {"green-space"}),
+        ("libraries", {"library"}),
+        ("food bank", {"food-bank"}),
+        ("green spaces", {"green-space"}),
+        ("yoga", set()),
+        ("car park", set()),
+    ],
+)
+def test_words_naming_a_category_are_read_as_wanting_that_category(words, slugs):
+    found = Category.objects.filter(pk__in=categories_named_by(words))
+    assert set(found.values_list("slug", flat=True)) == slugs
+
+
+def test_a_search_for_park_lists_parks_before_buildings_named_after_one():
+    hits = everything(AssetQuery(words="park"))
+    green = set(Asset.objects.filter(categories__slug="green-space").values_list("id", flat=True))
+    top = hits[:10]
+    assert all(h.asset.id in green for h in top), [h.asset.name for h in top]
+    # The boost reorders what the words find; it adds nothing the words do not find.
+    assert ids(hits) == assets_with_word("park", "parks")
+    clubhouse = next(h for h in hits if h.asset.name == "Hullard Park Bowls Clubhouse")
+    park = next(h for h in hits if h.asset.name == "Hullard Park")
+    assert park.rank < clubhouse.rank
 
 
 def test_an_asset_edited_by_a_person_is_found_by_its_new_words():
