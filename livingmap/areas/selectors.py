@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import shapely
+from django.conf import settings
 
 from livingmap.core.geo import geometry_from_geojson
 from livingmap.core.text import PostcodeError, normalise_postcode
@@ -42,7 +43,8 @@ def lookup_postcode(text: str) -> PostcodeResult:
     row = Postcode.objects.filter(postcode=postcode).first()
     if row is None:
         raise PostcodeNotFound(
-            f"We could not find {postcode}. Check it, or try a nearby postcode in the area."
+            f"We could not find {postcode} among {settings.LIVINGMAP_AREA_NAME}'s postcodes. "
+            "Check it, or try a nearby postcode in the area."
         )
     areas = list(
         Area.objects.filter(gss_code__in=row.codes, is_current=True).order_by("level", "name")

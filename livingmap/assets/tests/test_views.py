@@ -153,7 +153,7 @@ def test_no_results_says_so_with_suggestions(client):
     ("params", "message"),
     [
         ({"postcode": "not a postcode"}, "'not a postcode' is not a postcode"),
-        ({"postcode": "M1 1ZZ"}, "We could not find M1 1ZZ"),
+        ({"postcode": "M1 1ZZ"}, "We could not find M1 1ZZ among Trafford's postcodes"),
         ({"kind": "spaceships"}, "Choose a kind of asset from the list"),
         ({"kind": "gifts"}, "Choose a kind of asset from the list"),
         ({"category": "no-such-category"}, "Choose a category from the list"),
