@@ -533,7 +533,7 @@ def locate_by_postcode(records: Sequence[tuple[str, AssetRecord]], report: Impor
         elif rec.postcode:
             report.warn(label, f"postcode {rec.postcode} is not known: imported without a location")
         else:
-            report.warn(label, "no coordinates and no postcode: imported without a location")
+            report.warn(label, "no coordinates and no full postcode: imported without a location")
 
 
 def _categories(slugs: Iterable[str]) -> dict[str, Category]:
