@@ -248,6 +248,11 @@ def parse_mapping(path: str | Path) -> tuple[Mapping | None, list[str]]:
     except tomllib.TOMLDecodeError as exc:
         return None, [f"{path.name} is not valid TOML: {exc}"]
     problems: list[str] = []
+    if "tags" in data and "tags" not in SECTIONS:
+        return None, [
+            f"{path.name} maps OpenStreetMap tags ([tags]): load it with "
+            f"livingmap import_osm FILE.geojson --mapping {path.name} --dataset-name NAME"
+        ]
     for section in data:
         if section not in SECTIONS:
             problems.append(
@@ -539,9 +544,10 @@ def check_against(mapping: Mapping, header: list[str], known_categories: set[str
     for column, where in mapping.referenced_columns().items():
         if column not in present:
             problems.append(
-                f"{where}: the file has no column '{column}'{_suggest(column, present)} "
-                f"(its columns are {', '.join(header)})"
+                f"{where}: the file has no column '{column}'{_suggest(column, present)}"
             )
+    if problems:  # the file's columns, said once after the columns it lacks
+        problems.append(f"the file's columns are {', '.join(header)}")
     wanted: list[tuple[str, str]] = [
         (slug, "[fixed] categories") for slug in mapping.fixed.get("categories", [])
     ]
@@ -613,7 +619,7 @@ class MappedCSVImporter(AssetImporter):
             problems += check_against(self.mapping, self._header(), known)
         if problems:
             raise SourceError(
-                f"the mapping {self.mapping_path.name} has problems: " + "; ".join(problems)
+                f"the mapping {self.mapping_path.name} has problems:\n- " + "\n- ".join(problems)
             )
         self._compile()
 

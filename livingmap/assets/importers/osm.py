@@ -162,7 +162,8 @@ class OSMImporter(AssetImporter):
     def before(self, report: ImportReport) -> None:
         if self.problems:
             raise SourceError(
-                f"the mapping {self.mapping_path.name} has problems: " + "; ".join(self.problems)
+                f"the mapping {self.mapping_path.name} has problems:\n- "
+                + "\n- ".join(self.problems)
             )
         super().before(report)
 

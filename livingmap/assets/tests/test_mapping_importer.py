@@ -206,6 +206,29 @@ def test_every_problem_in_a_mapping_is_reported_at_once(tmp_path):
     assert "say what kind" not in report.error
 
 
+def test_a_mapping_for_another_file_lists_each_missing_column_and_the_files_columns_once():
+    leisure = Path(settings.LIVINGMAP_DATA_DIR) / "trafford-council/trafford_leisure_centres.csv"
+    report = MappedCSVImporter(leisure, mapping=EXAMPLE).run()
+    problems = report.error.split("\n- ")[1:]
+    assert "[columns] name: the file has no column 'PropertyName'" in problems
+    assert "[columns] postcode: the file has no column 'PostCode' — did you mean 'postcode'?" in (
+        problems
+    )
+    listed = [p for p in problems if "the file's columns are" in p]
+    assert listed == [
+        "the file's columns are name, address, postcode, telephone, website, opening_hours, "
+        "facilities, managed_by, lon, lat"
+    ]
+    assert report.error.count("telephone") == 1
+
+
+def test_an_openstreetmap_mapping_given_for_a_csv_says_which_command_takes_it():
+    osm = Path(settings.BASE_DIR) / "data/mappings/osm.toml"
+    report = MappedCSVImporter(REGISTER, mapping=osm).run()
+    assert "load it with livingmap import_osm FILE.geojson --mapping osm.toml" in report.error
+    assert not report.committed
+
+
 def test_a_mapping_must_say_what_kind_of_asset_the_rows_are(tmp_path):
     mapping = write(tmp_path / "m.toml", example_text(**{'kind = "physical"': ""}))
     report = MappedCSVImporter(REGISTER, mapping=mapping).run()

@@ -687,7 +687,10 @@ def test_rows_that_cannot_be_used_are_refused_with_their_reasons(tmp_path):
         "line 5": "coordinates 'west, north' are not numbers",
     }
     assert [p.as_dict() for p in report.warnings] == [
-        {"row": "line 6", "reason": "no coordinates and no full postcode: imported without a location"}
+        {
+            "row": "line 6",
+            "reason": "no coordinates and no full postcode: imported without a location",
+        }
     ]
 
 
