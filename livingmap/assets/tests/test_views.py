@@ -245,6 +245,18 @@ def test_altrincham_library_page_shows_everything_we_know_and_its_three_sources(
         assert dataset.name in text
         assert dataset.attribution in text
         assert dataset.licence in text
+        # When each was released, beside the record's own last update.
+        if dataset.release:
+            assert f"Released {dataset.release_label}" in text
+
+
+def test_a_listing_says_when_its_data_set_was_released_not_only_when_it_was_loaded(client):
+    food_bank = Asset.objects.filter(
+        sources__dataset__slug="gm-poverty-action-food-banks-trafford"
+    ).first()
+    text = text_of(client.get(food_bank.get_absolute_url()))
+    assert "Released January 2018" in text
+    assert "When this listing last changed here, by an edit or an import" in text
 
 
 def test_asset_page_links_to_its_neighbourhood_and_ward(client, library):
