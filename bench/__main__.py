@@ -280,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     for name in BENCHMARKS:
         if name in chosen:
+            _settle(a)
             runners[name](a, results)
             results["written"] = report.now()
             # Machine facts once per run; PostgreSQL's version from the server.
@@ -292,6 +293,23 @@ def main(argv: list[str] | None = None) -> int:
         f"{env.DOC.relative_to(env.ROOT)}"
     )
     return 0
+
+
+def _settle(a: argparse.Namespace) -> None:
+    """Let what the benchmark before wrote reach the disk now, so that it is not written in the
+    background during the next one: the files' dirty pages (sync), and PostgreSQL's dirty
+    buffers (CHECKPOINT; after a database is built the server otherwise writes them out over
+    the next minutes, on the core the import reads its file on)."""
+    os.sync()
+    if not a.postgres:
+        return
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{env.POSTGRES_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+    except Exception as exc:  # a server we cannot reach is reported by its own benchmark
+        console.print(f"  [dim]PostgreSQL CHECKPOINT not run: {exc}[/dim]")
 
 
 def _machine() -> dict[str, Any]:
