@@ -1,63 +1,60 @@
 """The JSON API (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs.
 
-Each app adds its routes in its own api.py; this module only puts them together, and turns the
-errors the selectors raise into {"detail": "message"} responses (400, 404 or 422, never 500).
+Each app adds its routes in its own api.py and declares in its AppConfig where they go
+(`api_prefix`) and which of its errors are answered how (`api_errors`); this module only puts
+them together, and answers bad parameters with 422 and the errors the apps name with 400 or 404,
+{"detail": "message"}, never 500.
 See docs/api.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
-from livingmap.accounts.api import router as accounts_router
-from livingmap.areas.api import count_assets_with
-from livingmap.areas.api import router as areas_router
-from livingmap.areas.selectors import PostcodeError, PostcodeNotFound
-from livingmap.assets.api import router as assets_router
-from livingmap.assets.selectors import SearchError, asset_counts_for_areas
-from livingmap.insights.api import router as insights_router
-from livingmap.timebank.api import router as timebank_router
+from livingmap.core.contract import api_errors, api_routers
 
-api = NinjaAPI(
-    title="Living Map API",
-    version="1",
-    description=(
-        "Assets, areas, neighbourhoods and postcode lookups for the living map, GeoJSON "
-        "layers for maps, and neighbourhood insights: read-only and open, with no key or "
-        "sign-in. The time bank's endpoints (/api/timebank/) are for its members and brokers: "
-        "they need sign-in, and some record exchanges. Every error is "
-        '{"detail": "message"}. Individuals\' gifts and skills are never returned.'
-    ),
-    urls_namespace="api",
+DESCRIPTION = (
+    "Assets, areas, neighbourhoods and postcode lookups for the living map, GeoJSON "
+    "layers for maps, and neighbourhood insights: read-only and open, with no key or "
+    "sign-in. The time bank's endpoints (/api/timebank/) are for its members and brokers: "
+    "they need sign-in, and some record exchanges. Every error is "
+    '{"detail": "message"}. Individuals\' gifts and skills are never returned.'
 )
-api.add_router("/", assets_router)
-api.add_router("/", areas_router)
-api.add_router("/accounts/", accounts_router)
-api.add_router("/insights/", insights_router)
-api.add_router("/timebank/", timebank_router)
-# The areas app knows nothing of assets; the assets app's selector counts them for it.
-count_assets_with(asset_counts_for_areas)
 
 
-@api.exception_handler(PostcodeError)
-def _malformed_postcode(request: HttpRequest, exc: PostcodeError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc)}, status=400)
+def build_api() -> NinjaAPI:
+    """The API from the installed apps: each app's router at its `api_prefix`, in `api_order`,
+    and the errors each declares (`api_errors`) answered as {"detail": message}."""
+    built = NinjaAPI(
+        title="Living Map API", version="1", description=DESCRIPTION, urls_namespace="api"
+    )
+    for prefix, router in api_routers():
+        built.add_router(prefix, router)
+    for error, status in api_errors():
+        built.add_exception_handler(error, _detail(built, status))
+    built.add_exception_handler(ValidationError, _bad_parameters_of(built))
+    return built
 
 
-@api.exception_handler(SearchError)
-def _bad_search(request: HttpRequest, exc: SearchError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc)}, status=400)
+def _detail(built: NinjaAPI, status: int) -> Callable[[HttpRequest, Exception], HttpResponse]:
+    def handler(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return built.create_response(request, {"detail": str(exc)}, status=status)
+
+    return handler
 
 
-@api.exception_handler(PostcodeNotFound)
-def _unknown_postcode(request: HttpRequest, exc: PostcodeNotFound) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc)}, status=404)
+def _bad_parameters_of(built: NinjaAPI) -> Callable[[HttpRequest, ValidationError], HttpResponse]:
+    def handler(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return _bad_parameters(built, request, exc)
+
+    return handler
 
 
-@api.exception_handler(ValidationError)
-def _bad_parameters(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+def _bad_parameters(built: NinjaAPI, request: HttpRequest, exc: ValidationError) -> HttpResponse:
     """Parameters of the wrong type or out of range: one readable sentence, and each problem."""
     errors = [
         {
@@ -67,4 +64,8 @@ def _bad_parameters(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         for e in exc.errors
     ]
     detail = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors)
-    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+    return built.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+#: The site's API (mounted at /api/ by livingmap/urls.py).
+api = build_api()

@@ -10,33 +10,24 @@ from __future__ import annotations
 import os
 import sys
 
-OUR_COMMANDS = {
-    "load_demo": "Load the Trafford demo: areas, need and every asset layer (writes at once).",
-    "import_boundaries": "Import statutory areas or neighbourhoods from a GeoJSON file.",
-    "import_postcodes": "Import an ONSPD-style postcode CSV.",
-    "import_indicators": "Import IMD 2019 or population figures for areas.",
-    "import_assets": "Import one of the built-in asset layers (run with --list to see them).",
-    "import_csv": "Import any asset register (CSV) described by a mapping file.",
-    "import_osm": "Import OpenStreetMap GeoJSON with a tag-to-category mapping.",
-    "import_hsds": "Import Open Referral (HSDS 3.0 / ORUK) data: a file, a package or a feed URL.",
-    "build_neighbourhood": "Make a neighbourhood from statutory areas, e.g. a set of wards "
-    "(writes at once).",
-    "reassign_areas": "Recompute which areas and neighbourhoods every asset falls in "
-    "(writes at once).",
-    "import_history": "List past imports and show one's data-quality report.",
-}
 
-#: Other commands, by what they are for.
-MORE_COMMANDS = {
-    "Keeping the map fresh": {
-        "send_review_reminders": "Email admins of assets due for review; escalate to officers.",
-        "refresh_insights": "Rebuild the neighbourhood profiles and gaps (also done on demand).",
-    },
-    "Time banks": {
-        "timebank_check": "Check every time bank's ledger balances; exits 1 on any problem.",
-        "load_timebank_demo": "Create the illustrative Trafford Time Bank.",
-    },
-}
+def data_commands() -> dict[str, str]:
+    """The data commands at the top of `livingmap --help` (each app's, see LivingMapApp.commands)."""
+    from livingmap.core.contract import commands
+
+    return {c.name: c.help for c in commands() if not c.group}
+
+
+def more_commands() -> dict[str, dict[str, str]]:
+    """Other commands, by what they are for (each group where its first command comes)."""
+    from livingmap.core.contract import commands
+
+    groups: dict[str, dict[str, str]] = {}
+    for c in commands():
+        if c.group:
+            groups.setdefault(c.group, {})[c.name] = c.help
+    return groups
+
 
 HELP = """usage: livingmap COMMAND [options]
 
@@ -58,14 +49,18 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livingmap.settings")
     if len(argv) < 2 or (argv[1] in {"-h", "--help", "help"} and len(argv) == 2):
-        every = [*OUR_COMMANDS, *(n for c in MORE_COMMANDS.values() for n in c)]
+        import django
+
+        django.setup()  # the commands are the installed apps'
+        ours, others = data_commands(), more_commands()
+        every = [*ours, *(n for c in others.values() for n in c)]
         width = max(len(name) for name in every)
-        lines = "\n".join(f"  {name:<{width}}  {text}" for name, text in OUR_COMMANDS.items())
+        lines = "\n".join(f"  {name:<{width}}  {text}" for name, text in ours.items())
         more = "".join(
             f"\n{title}:\n"
             + "\n".join(f"  {name:<{width}}  {text}" for name, text in commands.items())
             + "\n"
-            for title, commands in MORE_COMMANDS.items()
+            for title, commands in others.items()
         )
         sys.stdout.write(HELP.format(commands=lines, more=more))
         return 0

@@ -2,34 +2,22 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-#: The site menu: (label, URL name, the URL names of the pages that belong to that section).
-NAVIGATION = [
-    ("Find assets", "asset_search", {"asset_search", "asset"}),
-    (
-        "Neighbourhoods",
-        "neighbourhoods",
-        {"neighbourhoods", "neighbourhood", "area", "neighbourhood_profile"},
-    ),
-    ("Need and assets", "gaps", {"gaps"}),
-    (
-        "Taking part",
-        "participation",
-        {"participation", "group_participation", "record_participation", "participation_trends"},
-    ),
-    ("Time bank", "timebank_home", {"timebank_home", "timebank_bank"}),
-    ("Open data", "open_data", {"open_data", "about_data"}),
-]
+from .contract import allowed, menu_entries
 
 
 def site(request: HttpRequest) -> dict[str, object]:
+    """The area's name, the map tiles, and the site menu: every app's `menu` entries (see
+    LivingMapApp.menu), in order, those a permission guards only for whom it allows."""
     match = getattr(request, "resolver_match", None)
     current = match.url_name if match else None
+    user = getattr(request, "user", None)
     return {
         "area_name": settings.LIVINGMAP_AREA_NAME,
         "tile_url": settings.LIVINGMAP_TILE_URL,
         "tile_attribution": settings.LIVINGMAP_TILE_ATTRIBUTION,
         "site_navigation": [
-            {"label": label, "url": reverse(name), "current": current in section}
-            for label, name, section in NAVIGATION
+            {"label": e.label, "url": reverse(e.url_name), "current": current in e.section}
+            for e in menu_entries()
+            if allowed(user, e.permission)
         ],
     }

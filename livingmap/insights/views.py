@@ -299,7 +299,7 @@ def open_data(request: HttpRequest) -> HttpResponse:
         request,
         "insights/open_data.html",
         {
-            "downloads": downloads.downloads(),
+            "downloads": downloads.every_download(),  # every app's (LivingMapApp.downloads)
             "datasets": downloads.datasets(),
             "hsds": _hsds_links(),
         },

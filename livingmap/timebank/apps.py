@@ -1,27 +1,30 @@
-from django.apps import AppConfig
+from livingmap.core.contract import Command, LivingMapApp, MenuEntry
 
 
-class TimebankConfig(AppConfig):
+class TimebankConfig(LivingMapApp):
     """Time banks: members, offers and requests, and a double-entry ledger of time credits."""
 
     name = "livingmap.timebank"
     label = "timebank"
     verbose_name = "Time bank"
 
-    def ready(self) -> None:
-        from livingmap.accounts.permissions import load_rules
-
-        load_rules(self)
-
-        from livingmap.assets.demo import demo_loaded
-
-        from .demo import on_demo_loaded
-
-        demo_loaded.connect(on_demo_loaded, dispatch_uid="timebank_demo")
-
-        from livingmap.accounts.signals import personal_data_erase, personal_data_export
-
-        from .receivers import on_personal_data_erase, on_personal_data_export
-
-        personal_data_export.connect(on_personal_data_export, dispatch_uid="timebank_export")
-        personal_data_erase.connect(on_personal_data_erase, dispatch_uid="timebank_erase")
+    api_prefix = "/timebank/"
+    api_order = 50
+    # Its part of "download my data" and "erase me" (accounts.signals).
+    receivers = ("livingmap.timebank.receivers",)
+    demo = "livingmap.timebank.demo.on_demo_loaded"
+    menu = (MenuEntry("Time bank", "timebank_home", {"timebank_home", "timebank_bank"}, order=50),)
+    commands = (
+        Command(
+            "timebank_check",
+            "Check every time bank's ledger balances; exits 1 on any problem.",
+            group="Time banks",
+            order=300,
+        ),
+        Command(
+            "load_timebank_demo",
+            "Create the illustrative Trafford Time Bank.",
+            group="Time banks",
+            order=310,
+        ),
+    )

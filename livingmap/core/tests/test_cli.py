@@ -10,7 +10,7 @@ import pytest
 from django.core.management import get_commands, load_command_class
 
 from livingmap.areas.models import Postcode
-from livingmap.cli import MORE_COMMANDS, OUR_COMMANDS, main
+from livingmap.cli import data_commands, main, more_commands
 from livingmap.core.models import ImportEvent
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("livingmap")
@@ -33,7 +33,7 @@ def test_livingmap_help_lists_the_data_commands(args):
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for name, text in OUR_COMMANDS.items():
+    for name, text in data_commands().items():
         assert f"  {name}" in out
         assert text in out
     assert "DRY RUN unless you add --commit" in out
@@ -53,7 +53,7 @@ def test_the_entry_point_module_and_the_script_agree():
 
 def test_every_command_the_help_lists_exists():
     commands = get_commands()
-    listed = [*OUR_COMMANDS, *(name for group in MORE_COMMANDS.values() for name in group)]
+    listed = [*data_commands(), *(name for group in more_commands().values() for name in group)]
     missing = sorted(name for name in listed if name not in commands)
     assert not missing, f"livingmap --help lists commands that do not exist: {missing}"
 

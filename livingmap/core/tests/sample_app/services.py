@@ -1,0 +1,1 @@
+"""Writes of the sample app (it has none; the file is the contract's)."""
