@@ -12,11 +12,13 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Cos, Power, Radians, Sin
 from django.utils import timezone
 
 from livingmap.areas.models import Area, AreaLevel
-from livingmap.core.geo import BBox, haversine_many
+from livingmap.core.geo import EARTH_RADIUS_M, BBox, haversine_many
+from livingmap.core.text import clean_postcode
 
 from .models import Asset, AssetArea, AssetKind, Category
 from .search import first_match_sql, match_ids_sql, match_near_sql, words_of
@@ -243,6 +245,29 @@ def _last_word_as_prefix(q: AssetQuery) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone() is None
+
+
+def within_radius(lon: float, lat: float, metres: float) -> Q:
+    """Assets within `metres` of a point, as a filter to combine with any other (the Open
+    Referral API's `postcode` and `proximity` use it). The one radius search: the indexed box on
+    (lat_cell, lon) that a search near a point reads (`_nearest`), then the exact great-circle
+    distance on the sphere `search_assets` measures on (the haversine of core.geo), so both
+    find the same assets. In SQL, a point is within d when its haversine term
+    hav = sin²(Δφ/2) + cos φ₀ cos φ sin²(Δλ/2) is at most sin²(d / 2R)."""
+    box = BBox.around(lon, lat, metres)
+    in_box = Q(
+        lat_cell__in=box.lat_cells(),
+        lon__gte=box.min_lon,
+        lon__lte=box.max_lon,
+        lat__gte=box.min_lat,
+        lat__lte=box.max_lat,
+    )
+    hav = Power(Sin(Radians(F("lat") - lat) / 2), 2) + math.cos(math.radians(lat)) * Cos(
+        Radians(F("lat"))
+    ) * Power(Sin(Radians(F("lon") - lon) / 2), 2)
+    limit = math.sin(min(metres / (2 * EARTH_RADIUS_M), math.pi / 2)) ** 2
+    inside = Asset.objects.filter(in_box).annotate(_hav=hav).filter(_hav__lte=limit)
+    return in_box & Q(id__in=inside.values("id"))
 
 
 @dataclass
@@ -619,3 +644,75 @@ def get_public_asset_record(uuid: Any) -> Asset:
         )
         .get(uuid=uuid)
     )
+
+
+@dataclass(frozen=True)
+class AssetMatch:
+    """The asset an organisation or record is, and what matched it: "uprn", "charity_number",
+    "company_number" or "name_at_place" (a matching name within SAME_PLACE_M or at the same
+    postcode)."""
+
+    asset: Asset
+    by: str
+
+
+#: The identifiers `match_asset` tries, in turn: an organisation's own numbers before the
+#: building's (several groups may share a community centre's UPRN).
+ORGANISATION_KEYS = ("charity_number", "company_number", "uprn")
+
+
+def match_asset(
+    *,
+    name: str = "",
+    charity_number: str = "",
+    company_number: str = "",
+    uprn: str = "",
+    postcode: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+) -> AssetMatch | None:
+    """The existing asset an organisation (a grant applicant, a referral's provider, …) is, or
+    None: the same charity number, else company number (as the asset's data gave it, in
+    `extra`), else UPRN, else a matching name (`core.text.names_match`) within SAME_PLACE_M of
+    `lon`/`lat` or at the same `postcode`. The matching is the import's de-duplication
+    (`assets.matching`); on a tie the lowest id wins. Private records are matched too: the
+    caller decides what it may show (`match.asset.visibility`)."""
+    from .matching import _CANDIDATE_FIELDS, SAME_PLACE_M, _Candidate, _Candidates
+
+    pc = clean_postcode(postcode)
+    wanted = Q(pk__in=[])
+    if charity_number.strip():
+        wanted |= Q(charity_number=charity_number.strip())
+    if company_number.strip():
+        wanted |= Q(extra__company_number=company_number.strip())
+    if uprn.strip():
+        wanted |= Q(uprn=uprn.strip())
+    if name.strip() and pc:
+        wanted |= Q(postcode=pc)
+    if name.strip() and lon is not None and lat is not None:
+        wanted |= within_radius(lon, lat, SAME_PLACE_M)
+    rows = Asset.objects.filter(wanted).order_by("id").values_list(*_CANDIDATE_FIELDS, "extra")
+    candidates = [
+        _Candidate(*row[:-1], company_number=str((row[-1] or {}).get("company_number") or ""))
+        for row in rows[:500]
+    ]
+    if not candidates:
+        return None
+    asked = _Asked(
+        name.strip(), pc, lon, lat, uprn.strip(), charity_number.strip(), company_number.strip()
+    )
+    (found,) = _Candidates(candidates).match([asked], keys=ORGANISATION_KEYS)
+    if found is None:
+        return None
+    return AssetMatch(Asset.objects.get(pk=found[0]), found[1])
+
+
+@dataclass(frozen=True)
+class _Asked:
+    name: str
+    postcode: str
+    lon: float | None
+    lat: float | None
+    uprn: str
+    charity_number: str
+    company_number: str

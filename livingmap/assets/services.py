@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import operator
 import sqlite3
 from collections import defaultdict
@@ -11,24 +10,21 @@ from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
-import shapely
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from livingmap.areas.models import Area, Postcode
-from livingmap.areas.selectors import areas_at_point
+from livingmap.areas.selectors import area_index, areas_at_point, areas_containing
 from livingmap.core.geo import (
     AreaIndex,
     NearPoints,
-    geometry_from_geojson,
     lat_cell,
-    points_within,
 )
 from livingmap.core.ids import uuid7_hex_many, uuid7_many
 from livingmap.core.importing import ImportReport, alongside, chunked, json_text
 from livingmap.core.models import Dataset
-from livingmap.core.text import names_match
 
+from .matching import _CANDIDATE_FIELDS, SAME_PLACE_M, _Candidate, _Candidates
 from .models import Asset, AssetArea, AssetKind, AssetSource, Category, Visibility
 from .search import bulk_text_index
 
@@ -39,8 +35,6 @@ BULK_BATCH = 5000
 #: From this many new assets, a SQLite import indexes their words in one pass (see search.py).
 BULK_TEXT_INDEX_FROM = 1000
 
-#: Two records whose names match are the same asset if this close (metres) or at one postcode.
-SAME_PLACE_M = 150.0
 
 #: Fields an importer may set. A source only overwrites a field it set itself or that is blank,
 #: so an asset found in several data sets keeps a stable record whatever order they load in.
@@ -134,26 +128,8 @@ def given_fields(data: dict[str, Any]) -> dict[str, Any]:
 # -- area assignment ---------------------------------------------------------------------------
 
 
-def build_area_index(areas: Iterable[Area] | None = None) -> AreaIndex:
-    """An index over every area and neighbourhood (all vintages), for bulk assignment."""
-    if areas is not None:
-        rows = list(areas)
-        return AreaIndex([a.id for a in rows], [geometry_from_geojson(a.geometry) for a in rows])
-    # Every area: parse the stored GeoJSON text in one vectorised call (35,000 LSOAs take a
-    # fraction of a second instead of seconds); anything unusual goes the careful way.
-    with connection.cursor() as cursor:
-        geometry = "geometry::text" if connection.vendor == "postgresql" else "geometry"
-        cursor.execute(f"SELECT id, {geometry} FROM areas_area ORDER BY id")  # noqa: S608
-        rows = cursor.fetchall()
-    if not rows:
-        return AreaIndex([], [])
-    keys = [r[0] for r in rows]
-    texts = [r[1] if isinstance(r[1], str) else json.dumps(r[1]) for r in rows]
-    geoms = shapely.from_geojson(texts, on_invalid="ignore")
-    good = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)) & shapely.is_valid(geoms)
-    for i in np.flatnonzero(~good).tolist():
-        geoms[i] = geometry_from_geojson(json.loads(texts[i]))
-    return AreaIndex(keys, geoms)
+#: The index over every area and neighbourhood (the areas app's, for any located thing).
+build_area_index = area_index
 
 
 class Placed(NamedTuple):
@@ -185,35 +161,9 @@ def assign_areas(
 def area_links(
     assets: Sequence[Asset | Placed], index: AreaIndex | None = None
 ) -> list[tuple[int, int]]:
-    """(area id, asset id) for every area and neighbourhood each asset is in.
-
-    An asset with a footprint (a park, an allotment site) is in every area the footprint
-    overlaps; otherwise its point decides. Unlocated assets are in no area. Given an index,
-    this reads nothing from the database.
-    """
-    located = [a for a in assets if a.lat is not None and a.lon is not None]
-    if not located:
-        return []
-    index = index if index is not None else build_area_index()
-    if len(index) == 0:
-        return []
-    asset_pos, area_pos = index.points_in(
-        np.fromiter((a.lon for a in located), float, len(located)),
-        np.fromiter((a.lat for a in located), float, len(located)),
-    )
-    with_footprint = [(i, a) for i, a in enumerate(located) if a.footprint]
-    if with_footprint:
-        pairs: set[tuple[int, int]] = set(zip(asset_pos.tolist(), area_pos.tolist(), strict=True))
-        geoms = [geometry_from_geojson(a.footprint) for _, a in with_footprint]
-        g_pos, fp_area_pos = index.geometries_in(geoms)
-        for g, ar in zip(g_pos.tolist(), fp_area_pos.tolist(), strict=True):
-            if geoms[g].intersection(index.geometries[ar]).area > 0.1 * geoms[g].area:
-                pairs.add((with_footprint[g][0], ar))
-        asset_pos = np.fromiter((p[0] for p in pairs), np.int64, len(pairs))
-        area_pos = np.fromiter((p[1] for p in pairs), np.int64, len(pairs))
-    asset_ids = np.fromiter((a.id for a in located), np.int64, len(located))
-    area_keys = np.asarray(index.keys, dtype=np.int64)
-    return list(zip(area_keys[area_pos].tolist(), asset_ids[asset_pos].tolist(), strict=True))
+    """(area id, asset id) for every area and neighbourhood each asset is in: the areas app's
+    `areas_containing`, which any located model can use (see its rules for footprints)."""
+    return areas_containing(assets, index)
 
 
 def _insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -350,86 +300,6 @@ def save_asset(asset: Asset, *, categories: Iterable[Category] | None = None) ->
 
 
 # -- importing many ----------------------------------------------------------------------------
-
-
-class _Candidate(NamedTuple):
-    """What matching needs of an existing asset (read as plain tuples, not model instances)."""
-
-    id: int
-    name: str
-    lon: float | None
-    lat: float | None
-    postcode: str
-    uprn: str
-    charity_number: str
-
-
-_CANDIDATE_FIELDS = _Candidate._fields
-
-
-class _Candidates:
-    """Existing assets from other data sets that records being imported could be the same as."""
-
-    def __init__(self, candidates: Iterable[_Candidate]) -> None:
-        self.all = list(candidates)
-        self.by_postcode: dict[str, list[int]] = defaultdict(list)
-        self.by_uprn: dict[str, list[int]] = defaultdict(list)
-        self.by_charity: dict[str, list[int]] = defaultdict(list)
-        for k, c in enumerate(self.all):
-            if c.postcode:
-                self.by_postcode[c.postcode].append(k)
-            if c.uprn:
-                self.by_uprn[c.uprn].append(k)
-            if c.charity_number:
-                self.by_charity[c.charity_number].append(k)
-
-    def _nearby(self, records: Sequence[AssetRecord]) -> dict[int, list[int]]:
-        """For each located record (by position), the candidates within SAME_PLACE_M of it,
-        nearest first: one vectorised query for the whole import."""
-        located = [k for k, r in enumerate(records) if r.lat is not None and r.lon is not None]
-        placed = [k for k, c in enumerate(self.all) if c.lat is not None and c.lon is not None]
-        near: dict[int, list[int]] = defaultdict(list)
-        if not located or not placed:
-            return near
-        rec_pos, cand_pos, _ = points_within(
-            [records[k].lon for k in located],
-            [records[k].lat for k in located],
-            [self.all[k].lon for k in placed],
-            [self.all[k].lat for k in placed],
-            SAME_PLACE_M,
-        )
-        for r, c in zip(rec_pos.tolist(), cand_pos.tolist(), strict=True):
-            near[located[r]].append(placed[c])
-        return near
-
-    def match(self, records: Sequence[AssetRecord]) -> list[int | None]:
-        """The id of the existing asset each record is, or None; each asset is taken by the
-        first record that matches it. Same UPRN, else same charity number (the first asset
-        with it not taken already, by id), else a matching name within SAME_PLACE_M (nearest
-        first) or at the same postcode."""
-        near = self._nearby(records)
-        taken: set[int] = set()
-        found: list[int | None] = []
-        for k, rec in enumerate(records):
-            match = None
-            for key, table in ((rec.uprn, self.by_uprn), (rec.charity_number, self.by_charity)):
-                free = [c for c in table.get(key, ()) if self.all[c].id not in taken] if key else []
-                if free:
-                    match = self.all[free[0]].id
-                    break
-            if match is None:
-                around = near.get(k, [])
-                if rec.postcode:
-                    around = around + self.by_postcode.get(rec.postcode, [])
-                for c in around:
-                    candidate = self.all[c]
-                    if candidate.id not in taken and names_match(rec.name, candidate.name):
-                        match = candidate.id
-                        break
-            if match is not None:
-                taken.add(match)
-            found.append(match)
-        return found
 
 
 def _candidates_for(
@@ -642,7 +512,8 @@ def import_asset_records(
             again.append((rec, *known[rec.source_id]))
     # Into an empty register (a first import) there is nothing to be the same as.
     if fresh and parts.others:
-        matches = _candidates_for(fresh, dataset, parts).match(fresh)
+        found = _candidates_for(fresh, dataset, parts).match(fresh)
+        matches = [m[0] if m is not None else None for m in found]
         parts.taken.update(m for m in matches if m is not None)
     else:
         matches = [None] * len(fresh)

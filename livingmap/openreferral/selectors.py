@@ -12,16 +12,16 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from livingmap.areas.models import Postcode
+from livingmap.areas.selectors import PostcodeNotFound, point_for_postcode
 from livingmap.assets.models import Asset, AssetKind, Category
 from livingmap.assets.search import words_of
-from livingmap.assets.selectors import AssetQuery, match_words_sql
-from livingmap.core.text import clean_postcode
+from livingmap.assets.selectors import AssetQuery, match_words_sql, within_radius
+from livingmap.core.text import PostcodeError
 
 from . import mapping
 from .models import (
@@ -216,19 +216,6 @@ def taxonomy_filter(taxonomy_id: uuid.UUID) -> Q:
     return Q(hsds__term_links__taxonomy_id=taxonomy_id)
 
 
-def near_filter(lon: float, lat: float, metres: float) -> Q:
-    """Within `metres` of a point (equirectangular: exact to well under 1% at city scale)."""
-    dlat = metres / 111_320.0
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-    kx = 111_320.0 * math.cos(math.radians(lat))
-    box = Q(lat__gte=lat - dlat, lat__lte=lat + dlat, lon__gte=lon - dlon, lon__lte=lon + dlon)
-    ids = Asset.objects.filter(box).annotate(
-        _d2=((F("lat") - lat) * 111_320.0) * ((F("lat") - lat) * 111_320.0)
-        + ((F("lon") - lon) * kx) * ((F("lon") - lon) * kx)
-    )
-    return box & Q(id__in=ids.filter(_d2__lte=metres * metres).values("id"))
-
-
 def filtered_assets(params: dict[str, str], *, located_only: bool = False) -> QuerySet[Asset]:
     """Public assets matching every given filter (filters combine as AND)."""
     qs = Asset.objects.public()
@@ -277,14 +264,14 @@ def filtered_assets(params: dict[str, str], *, located_only: bool = False) -> Qu
     if proximity is not None and not postcode:
         raise BadRequest("proximity needs a postcode to measure from")
     if postcode:
-        clean = clean_postcode(postcode)
-        row = Postcode.objects.filter(postcode=clean).first() if clean else None
-        if row is None or row.lat is None:
-            raise BadRequest(f"postcode '{postcode[:20]}' is not a postcode we know")
+        try:  # the site's one postcode lookup and radius search (areas and assets selectors)
+            lon, lat = point_for_postcode(postcode)
+        except (PostcodeError, PostcodeNotFound):
+            raise BadRequest(f"postcode '{postcode[:20]}' is not a postcode we know") from None
         metres = proximity if proximity is not None else 1609.344
         if not 0 < metres <= 200_000:
             raise BadRequest("proximity must be more than 0 and at most 200000 metres")
-        qs = qs.filter(near_filter(row.lon, row.lat, metres))
+        qs = qs.filter(within_radius(lon, lat, metres))
     if located_only:
         qs = qs.filter(lat__isnull=False)
     return qs.distinct() if distinct else qs
