@@ -15,8 +15,10 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.db import connection
+from django.db.models import F, Model, Q
+from django.db.models.functions import Cos, Power, Radians, Sin
 
-from livingmap.core.geo import AreaIndex, geometry_from_geojson
+from livingmap.core.geo import EARTH_RADIUS_M, AreaIndex, BBox, geometry_from_geojson
 from livingmap.core.text import PostcodeError, normalise_postcode
 
 from .models import Area, AreaComponent, AreaLevel, Indicator, IndicatorValue, Postcode
@@ -153,6 +155,26 @@ def areas_containing(
     thing_ids = np.fromiter((a.id for a in located), np.int64, len(located))
     area_keys = np.asarray(index.keys, dtype=np.int64)
     return list(zip(area_keys[area_pos].tolist(), thing_ids[thing_pos].tolist(), strict=True))
+
+
+def within_radius(model: type[Model], lon: float, lat: float, metres: float) -> Q:
+    """Rows of `model` (any model with float `lon` and `lat` columns) within `metres` of a
+    point, as a filter to combine with any other. The site's one radius search: a bounding box
+    (on `lat_cell` too where the model has it: assets are indexed on (lat_cell, lon)), then the
+    exact great-circle distance on the sphere of core.geo's haversine. In SQL a point is within
+    d when hav = sin²(Δφ/2) + cos φ₀ cos φ sin²(Δλ/2) is at most sin²(d / 2R)."""
+    box = BBox.around(lon, lat, metres)
+    in_box = Q(
+        lon__gte=box.min_lon, lon__lte=box.max_lon, lat__gte=box.min_lat, lat__lte=box.max_lat
+    )
+    if any(f.name == "lat_cell" for f in model._meta.get_fields()):
+        in_box &= Q(lat_cell__in=box.lat_cells())
+    hav = Power(Sin(Radians(F("lat") - lat) / 2), 2) + math.cos(math.radians(lat)) * Cos(
+        Radians(F("lat"))
+    ) * Power(Sin(Radians(F("lon") - lon) / 2), 2)
+    limit = math.sin(min(metres / (2 * EARTH_RADIUS_M), math.pi / 2)) ** 2
+    inside = model._default_manager.filter(in_box).annotate(_hav=hav).filter(_hav__lte=limit)
+    return in_box & Q(pk__in=inside.values("pk"))
 
 
 def neighbourhoods() -> list[Area]:

@@ -30,7 +30,7 @@ class Matchable(Protocol):
     lat: float | None
 
 
-class _Candidate(NamedTuple):
+class Candidate(NamedTuple):
     """What matching needs of an existing asset (read as plain tuples, not model instances)."""
 
     id: int
@@ -44,13 +44,13 @@ class _Candidate(NamedTuple):
 
 
 #: The columns of assets_asset a candidate is read from (company_number is not one).
-_CANDIDATE_FIELDS = ("id", "name", "lon", "lat", "postcode", "uprn", "charity_number")
+CANDIDATE_FIELDS = ("id", "name", "lon", "lat", "postcode", "uprn", "charity_number")
 
 
-class _Candidates:
+class Candidates:
     """Existing assets from other data sets that records being imported could be the same as."""
 
-    def __init__(self, candidates: Iterable[_Candidate]) -> None:
+    def __init__(self, candidates: Iterable[Candidate]) -> None:
         self.all = list(candidates)
         self.by_postcode: dict[str, list[int]] = defaultdict(list)
         self.by_uprn: dict[str, list[int]] = defaultdict(list)

@@ -12,14 +12,15 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Cos, Power, Radians, Sin
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from livingmap.areas.models import Area, AreaLevel
-from livingmap.core.geo import EARTH_RADIUS_M, BBox, haversine_many
+from livingmap.areas.selectors import within_radius as radius_filter
+from livingmap.core.geo import BBox, haversine_many
 from livingmap.core.text import clean_postcode
 
+from .matching import CANDIDATE_FIELDS, SAME_PLACE_M, Candidate, Candidates
 from .models import Asset, AssetArea, AssetKind, Category
 from .search import first_match_sql, match_ids_sql, match_near_sql, words_of
 
@@ -249,25 +250,10 @@ def _last_word_as_prefix(q: AssetQuery) -> bool:
 
 def within_radius(lon: float, lat: float, metres: float) -> Q:
     """Assets within `metres` of a point, as a filter to combine with any other (the Open
-    Referral API's `postcode` and `proximity` use it). The one radius search: the indexed box on
-    (lat_cell, lon) that a search near a point reads (`_nearest`), then the exact great-circle
-    distance on the sphere `search_assets` measures on (the haversine of core.geo), so both
-    find the same assets. In SQL, a point is within d when its haversine term
-    hav = sin²(Δφ/2) + cos φ₀ cos φ sin²(Δλ/2) is at most sin²(d / 2R)."""
-    box = BBox.around(lon, lat, metres)
-    in_box = Q(
-        lat_cell__in=box.lat_cells(),
-        lon__gte=box.min_lon,
-        lon__lte=box.max_lon,
-        lat__gte=box.min_lat,
-        lat__lte=box.max_lat,
-    )
-    hav = Power(Sin(Radians(F("lat") - lat) / 2), 2) + math.cos(math.radians(lat)) * Cos(
-        Radians(F("lat"))
-    ) * Power(Sin(Radians(F("lon") - lon) / 2), 2)
-    limit = math.sin(min(metres / (2 * EARTH_RADIUS_M), math.pi / 2)) ** 2
-    inside = Asset.objects.filter(in_box).annotate(_hav=hav).filter(_hav__lte=limit)
-    return in_box & Q(id__in=inside.values("id"))
+    Referral API's `postcode` and `proximity` use it): `areas.selectors.within_radius` on the
+    assets' indexed (lat_cell, lon), the box a search near a point reads (`_nearest`), and the
+    great-circle distance `search_assets` measures, so both find the same assets."""
+    return radius_filter(Asset, lon, lat, metres)
 
 
 @dataclass
@@ -677,8 +663,6 @@ def match_asset(
     `lon`/`lat` or at the same `postcode`. The matching is the import's de-duplication
     (`assets.matching`); on a tie the lowest id wins. Private records are matched too: the
     caller decides what it may show (`match.asset.visibility`)."""
-    from .matching import _CANDIDATE_FIELDS, SAME_PLACE_M, _Candidate, _Candidates
-
     pc = clean_postcode(postcode)
     wanted = Q(pk__in=[])
     if charity_number.strip():
@@ -691,9 +675,9 @@ def match_asset(
         wanted |= Q(postcode=pc)
     if name.strip() and lon is not None and lat is not None:
         wanted |= within_radius(lon, lat, SAME_PLACE_M)
-    rows = Asset.objects.filter(wanted).order_by("id").values_list(*_CANDIDATE_FIELDS, "extra")
+    rows = Asset.objects.filter(wanted).order_by("id").values_list(*CANDIDATE_FIELDS, "extra")
     candidates = [
-        _Candidate(*row[:-1], company_number=str((row[-1] or {}).get("company_number") or ""))
+        Candidate(*row[:-1], company_number=str((row[-1] or {}).get("company_number") or ""))
         for row in rows[:500]
     ]
     if not candidates:
@@ -701,7 +685,7 @@ def match_asset(
     asked = _Asked(
         name.strip(), pc, lon, lat, uprn.strip(), charity_number.strip(), company_number.strip()
     )
-    (found,) = _Candidates(candidates).match([asked], keys=ORGANISATION_KEYS)
+    (found,) = Candidates(candidates).match([asked], keys=ORGANISATION_KEYS)
     if found is None:
         return None
     return AssetMatch(Asset.objects.get(pk=found[0]), found[1])

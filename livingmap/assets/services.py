@@ -24,7 +24,7 @@ from livingmap.core.ids import uuid7_hex_many, uuid7_many
 from livingmap.core.importing import ImportReport, alongside, chunked, json_text
 from livingmap.core.models import Dataset
 
-from .matching import _CANDIDATE_FIELDS, SAME_PLACE_M, _Candidate, _Candidates
+from .matching import CANDIDATE_FIELDS, SAME_PLACE_M, Candidate, Candidates
 from .models import Asset, AssetArea, AssetKind, AssetSource, Category, Visibility
 from .search import bulk_text_index
 
@@ -304,7 +304,7 @@ def save_asset(asset: Asset, *, categories: Iterable[Category] | None = None) ->
 
 def _candidates_for(
     records: Sequence[AssetRecord], dataset: Dataset, parts: LoadInParts
-) -> _Candidates:
+) -> Candidates:
     """Assets from other data sets that a record could be the same as: those within
     SAME_PLACE_M of one, at their postcodes, or with their UPRNs or charity numbers.
 
@@ -350,12 +350,12 @@ def _candidates_for(
         _, near, _ = index.within(lons, lats, SAME_PLACE_M)
         wanted.update(ids[np.unique(near)].tolist())
         wanted -= parts.taken  # this data set's since they were read
-    found: dict[int, _Candidate] = {}
+    found: dict[int, Candidate] = {}
 
     def add(rows: Iterable[tuple[Any, ...]]) -> None:
-        found.update((row[0], _Candidate(*row)) for row in rows)
+        found.update((row[0], Candidate(*row)) for row in rows)
 
-    columns = ", ".join(_CANDIDATE_FIELDS)
+    columns = ", ".join(CANDIDATE_FIELDS)
     with connection.cursor() as cursor:
         for chunk in chunked(sorted(wanted), 900):
             cursor.execute(
@@ -366,14 +366,14 @@ def _candidates_for(
             add(cursor.fetchall())
     postcodes = sorted({r.postcode for r in records if r.postcode})
     for chunk in chunked(postcodes, 900):
-        add(qs.filter(postcode__in=chunk).values_list(*_CANDIDATE_FIELDS))
+        add(qs.filter(postcode__in=chunk).values_list(*CANDIDATE_FIELDS))
     for field_name in ("uprn", "charity_number"):
         keys = sorted({getattr(r, field_name) for r in records if getattr(r, field_name)})
         for chunk in chunked(keys, 900):
             # "Not blank" as well, in the words of the partial index, so SQLite uses it.
             given = qs.exclude(**{field_name: ""}).filter(**{f"{field_name}__in": chunk})
-            add(given.values_list(*_CANDIDATE_FIELDS))
-    return _Candidates(sorted(found.values()))
+            add(given.values_list(*CANDIDATE_FIELDS))
+    return Candidates(sorted(found.values()))
 
 
 def _inside(box: tuple[float, ...], outer: tuple[float, ...]) -> bool:

@@ -105,8 +105,9 @@ class LivingMapApp(AppConfig):
     receivers: tuple[str, ...] = ()
     #: Its `livingmap` commands, as `livingmap --help` lists them.
     commands: tuple[Command, ...] = ()
-    #: Where its scheduled jobs are declared (a module, e.g. `<app>.tasks`), for the task
-    #: scheduler; the scheduler itself is the tasks framework's (see docs/tasks.md when it lands).
+    #: Where its scheduled jobs are declared, for the task scheduler: a module, by default
+    #: `<app>.tasks` when the app has one (see `jobs_module`). The contract only names it; the
+    #: scheduler reads it.
     jobs: str | None = None
     #: A standard file (see STANDARD_FILES) the app does without, and why.
     missing_files: dict[str, str] = {}
@@ -140,6 +141,12 @@ class LivingMapApp(AppConfig):
         if self.urls is not None:
             return self.urls
         return f"{self.name}.urls" if self.has_module("urls") else None
+
+    @property
+    def jobs_module(self) -> str | None:
+        if self.jobs is not None:
+            return self.jobs
+        return f"{self.name}.tasks" if self.has_module("tasks") else None
 
     def router(self) -> Any | None:
         """Its API router, or None (an app without an `api_prefix` has no API)."""
@@ -191,6 +198,11 @@ def commands() -> list[Command]:
 def downloads() -> list[Any]:
     """Every app's open data files, in INSTALLED_APPS order."""
     return [d for app in domain_apps() if app.downloads for d in import_string(app.downloads)()]
+
+
+def job_modules() -> list[tuple[str, str]]:
+    """(app label, module) of every app that declares scheduled jobs (for the task scheduler)."""
+    return [(app.label, app.jobs_module) for app in domain_apps() if app.jobs_module]
 
 
 def demo_loaders() -> Iterator[tuple[str, Callable[..., Any]]]:

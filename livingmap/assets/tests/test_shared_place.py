@@ -139,3 +139,22 @@ def test_areas_containing_works_for_any_located_thing():
         stored = set(AssetArea.objects.filter(asset=asset).values_list("area_id", flat=True))
         assert by_venue.get(1000 + k, set()) == stored, asset.name
     assert any(len(v) >= 2 for v in by_venue.values())  # a ward and a neighbourhood, say
+
+
+def test_the_radius_search_works_for_any_located_model():
+    """Postcodes have a point but no lat_cell: the same filter, on the box and the distance."""
+    from livingmap.areas.models import Postcode
+    from livingmap.areas.selectors import within_radius as radius_filter
+
+    centre = _centre()
+    found = set(
+        Postcode.objects.filter(radius_filter(Postcode, centre.lon, centre.lat, 600)).values_list(
+            "postcode", flat=True
+        )
+    )
+    assert found
+    for pc in Postcode.objects.filter(
+        lat__gte=centre.lat - 0.02, lat__lte=centre.lat + 0.02, lon__isnull=False
+    ):
+        inside = haversine_m(centre.lon, centre.lat, pc.lon, pc.lat) <= 600
+        assert (pc.postcode in found) is inside, pc.postcode

@@ -204,3 +204,11 @@ def test_without_the_sample_app_none_of_it_is_on_the_site(client):
         reverse("sample_things")
     assert client.get("/sample/things/").status_code == 404
     assert "Samples" not in more_commands()
+
+
+def test_every_app_with_a_tasks_module_is_listed_for_the_scheduler():
+    with_tasks = {a.label for a in domain_apps() if (Path(a.path) / "tasks.py").exists()}
+    listed = dict(contract.job_modules())
+    assert set(listed) == with_tasks
+    for label, module in listed.items():
+        assert module == f"{apps.get_app_config(label).name}.tasks"
