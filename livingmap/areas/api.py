@@ -48,7 +48,8 @@ _counters: list[AssetCounter] = []
 
 
 def count_assets_with(counter: AssetCounter) -> None:
-    """Tell the areas API how to count the public assets in areas (wired in livingmap/api.py)."""
+    """Tell the areas API how to count the public assets in areas (the assets app does, when
+    it is ready)."""
     _counters[:] = [counter]
 
 
