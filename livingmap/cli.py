@@ -11,7 +11,9 @@ import os
 import sys
 
 OUR_COMMANDS = {
-    "load_demo": "Load the Trafford demo: areas, need and every asset layer (writes at once).",
+    "load_demo": "Load the demo areas in data/areas/: areas, need and every asset layer "
+    "(writes at once).",
+    "load_area": "Load an area from its manifest: boundaries, postcodes, need and asset layers.",
     "import_boundaries": "Import statutory areas or neighbourhoods from a GeoJSON file.",
     "import_postcodes": "Import an ONSPD-style postcode CSV.",
     "import_indicators": "Import IMD 2019 or population figures for areas.",
@@ -34,7 +36,7 @@ MORE_COMMANDS = {
     },
     "Time banks": {
         "timebank_check": "Check every time bank's ledger balances; exits 1 on any problem.",
-        "load_timebank_demo": "Create the illustrative Trafford Time Bank.",
+        "load_timebank_demo": "Create the illustrative time bank of the loaded area.",
     },
 }
 

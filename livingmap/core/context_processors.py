@@ -25,7 +25,6 @@ def site(request: HttpRequest) -> dict[str, object]:
     match = getattr(request, "resolver_match", None)
     current = match.url_name if match else None
     return {
-        "area_name": settings.LIVINGMAP_AREA_NAME,
         "tile_url": settings.LIVINGMAP_TILE_URL,
         "tile_attribution": settings.LIVINGMAP_TILE_ATTRIBUTION,
         "site_navigation": [
