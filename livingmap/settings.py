@@ -5,7 +5,9 @@ Environment variables:
     SECRET_KEY     required when DEBUG is off.
     DEBUG          "1" to turn on debug pages (default on only when no SECRET_KEY is set).
     ALLOWED_HOSTS  comma-separated host names (default: localhost names).
-    LIVINGMAP_AREA_NAME  the name of the place shown in the header (default: Trafford).
+    LIVINGMAP_AREA       the GSS code of the instance's default area, when several local
+                         authorities are loaded (default: the first loaded). Its name, shown in
+                         the header, comes from the data loaded (livingmap load_area).
     EMAIL_URL-like settings: EMAIL_HOST (SMTP when set, else the console), EMAIL_PORT,
         EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS ("1", STARTTLS), EMAIL_USE_SSL ("1":
         TLS from the start, as on port 465), DEFAULT_FROM_EMAIL.
@@ -108,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "livingmap.core.context_processors.site",
+                "livingmap.areas.context_processors.area",
                 "livingmap.accounts.context_processors.account",
             ],
         },
@@ -277,8 +280,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# What the site calls its place, and the data it shows by default.
-LIVINGMAP_AREA_NAME = os.environ.get("LIVINGMAP_AREA_NAME", "Trafford")
+# The instance's default area (a GSS code) when several are loaded; its name comes from the data.
+LIVINGMAP_AREA = os.environ.get("LIVINGMAP_AREA", "")
 # Map tiles: any XYZ tile server; the list of assets never depends on it.
 LIVINGMAP_TILE_URL = os.environ.get(
     "LIVINGMAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"

@@ -12,7 +12,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.http import HttpRequest
 from django.template import loader
 
-from livingmap.areas.selectors import PostcodeNotFound, point_for_postcode
+from livingmap.areas.selectors import PostcodeNotFound, current_area, point_for_postcode
 from livingmap.assets.models import AssetKind, Category
 from livingmap.core.text import PostcodeError, normalise_postcode
 
@@ -259,7 +259,10 @@ class AssetForm(GovForm):
         try:
             point_for_postcode(text)
         except PostcodeError as exc:
-            raise forms.ValidationError("Enter a real postcode, like M32 0TH") from exc
+            example = current_area().example_postcode
+            raise forms.ValidationError(
+                f"Enter a real postcode, like {example}" if example else "Enter a real postcode"
+            ) from exc
         except PostcodeNotFound as exc:
             raise forms.ValidationError(str(exc)) from exc
         return normalise_postcode(text)

@@ -228,7 +228,7 @@ class AreaComponentAdmin(admin.ModelAdmin):
 
 
 class PostcodeSearchMixin:
-    """Searching for a postcode finds it however it is typed ('wa141ah', ' WA14  1AH ')."""
+    """Searching for a postcode finds it however it is typed ('ab12cd', ' AB1  2CD ')."""
 
     postcode_lookup = "postcode"
 
@@ -246,7 +246,7 @@ class PostcodeSearchMixin:
 class PostcodeAdmin(PostcodeSearchMixin, admin.ModelAdmin):
     list_display = ("postcode", "lon", "lat", "ward_code", "lsoa_code", "lad_code", "terminated")
     list_filter = ("terminated",)
-    # A whole postcode is found exactly (above); otherwise the start of one ("WA14 1").
+    # A whole postcode is found exactly (above); otherwise the start of one ("AB1 2").
     search_fields = ("^postcode",)
     autocomplete_fields = ("source",)
     show_full_result_count = False

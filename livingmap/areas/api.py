@@ -398,7 +398,7 @@ def neighbourhood_boundary(request: HttpRequest, slug: str) -> HttpResponse:
     url_name="api_postcode",
 )
 def postcode_lookup(request: HttpRequest, postcode: str) -> dict[str, Any]:
-    """A postcode, in any spacing or case ("wa141ah", "WA14 1AH"), to its point, the current
+    """A postcode, in any spacing or case ("ab12cd", "AB1 2CD"), to its point, the current
     statutory areas it lies in and its neighbourhoods. 400 if it is not a postcode; 404 if it
     is one we do not know."""
     result = lookup_postcode(postcode)

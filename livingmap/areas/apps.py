@@ -31,3 +31,12 @@ class AreasConfig(LivingMapApp):
         "urls.py": "it has no pages of its own (see views.py); its API is in api.py",
         "templates/{label}/": "it has no pages of its own (see views.py)",
     }
+
+    def ready(self) -> None:
+        super().ready()
+        from livingmap.core import text
+
+        from .selectors import example_postcode
+
+        # Messages about a mistyped postcode show a real postcode of the loaded area.
+        text.example_postcode = example_postcode

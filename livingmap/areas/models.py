@@ -142,7 +142,7 @@ class AreaComponent(models.Model):
 class Postcode(models.Model):
     """A postcode's point and the statutory areas it lies in (ONSPD-style)."""
 
-    postcode = models.CharField(max_length=8, unique=True, help_text="Normalised: 'M15 4AB'.")
+    postcode = models.CharField(max_length=8, unique=True, help_text="Normalised: 'AB1 2CD'.")
     lon = models.FloatField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)
     oa_code = models.CharField(max_length=9, blank=True)
@@ -212,3 +212,25 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.slug} {self.area}: {self.value:g}"
+
+
+class LoadedArea(models.Model):
+    """An area loaded from a manifest (`livingmap load_area`): what the site calls it and the
+    real postcodes it shows as examples. The instance's default area is settings.LIVINGMAP_AREA
+    (a GSS code) if set, else the first area loaded (see selectors.current_area)."""
+
+    gss_code = models.CharField("GSS code", max_length=9, unique=True)
+    name = models.CharField(max_length=200, help_text="Shown in the header and page titles.")
+    example_postcodes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Real postcodes of the area: the first is shown in hints, the last in messages.",
+    )
+    manifest = models.CharField(max_length=500, blank=True, help_text="The manifest loaded.")
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.gss_code})"

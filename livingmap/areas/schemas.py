@@ -18,7 +18,7 @@ MAX_AREA_PAGE = 100_000
 class Problem(Schema):
     """Every error: a message for people."""
 
-    detail: str = Field(examples=["'WA14' is not a postcode. A postcode looks like M32 0TH."])
+    detail: str = Field(examples=["'AB1' is not a postcode. A postcode looks like AB1 2CD."])
 
 
 class ParameterProblem(Schema):
@@ -176,7 +176,9 @@ class NeighbourhoodRef(Schema):
 
 
 class PostcodeOut(Schema):
-    postcode: str = Field(description="The postcode written the standard way, e.g. WA14 1AH.")
+    postcode: str = Field(
+        description="The postcode written the standard way: upper case, one space (AB1 2CD)."
+    )
     located: bool
     lon: float | None
     lat: float | None

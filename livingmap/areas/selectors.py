@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,13 +22,118 @@ from django.db.models.functions import Cos, Power, Radians, Sin
 from livingmap.core.geo import EARTH_RADIUS_M, AreaIndex, BBox, geometry_from_geojson
 from livingmap.core.text import PostcodeError, normalise_postcode
 
-from .models import Area, AreaComponent, AreaLevel, Indicator, IndicatorValue, Postcode
+from .models import (
+    Area,
+    AreaComponent,
+    AreaLevel,
+    Indicator,
+    IndicatorValue,
+    LoadedArea,
+    Postcode,
+)
 
 LSOA_COUNT_ENGLAND_2019 = 32_844
 
 
 class PostcodeNotFound(LookupError):
     pass
+
+
+@dataclass(frozen=True)
+class CurrentArea:
+    """The instance's area, as the data says: its name (header, page titles), a real postcode
+    for hints ("For example …") and one for messages ("A postcode looks like …"), and its
+    bounds for the map's starting view. Blank (name "the area", no postcodes, no bounds) when
+    nothing is loaded."""
+
+    name: str = "the area"
+    code: str = ""
+    hint_postcode: str = ""
+    example_postcode: str = ""
+    #: (min_lon, min_lat, max_lon, max_lat) of its boundary, or None.
+    bounds: tuple[float, float, float, float] | None = None
+
+    @property
+    def map_view(self) -> list[list[float]] | None:
+        """The bounds as Leaflet takes them: [[south, west], [north, east]]."""
+        if self.bounds is None:
+            return None
+        min_lon, min_lat, max_lon, max_lat = self.bounds
+        return [[min_lat, min_lon], [max_lat, max_lon]]
+
+
+CURRENT_AREA_CACHE_KEY = "livingmap:current-area"
+CURRENT_AREA_SECONDS = 60
+_memo: tuple[float, CurrentArea] | None = None
+
+
+def current_area() -> CurrentArea:
+    """The instance's default area (settings.LIVINGMAP_AREA, a GSS code; else the first area
+    loaded from a manifest; else the first current local authority), kept for a minute in this
+    process and in the cache. Loading an area or its boundaries forgets it
+    (`forget_current_area`)."""
+    global _memo
+    from django.core.cache import cache
+
+    now = time.monotonic()
+    if _memo is not None and _memo[0] > now:
+        return _memo[1]
+    area = cache.get(CURRENT_AREA_CACHE_KEY)
+    if area is None:
+        area = _find_current_area()
+        cache.set(CURRENT_AREA_CACHE_KEY, area, CURRENT_AREA_SECONDS)
+    _memo = (now + CURRENT_AREA_SECONDS, area)
+    return area
+
+
+def example_postcode() -> str:
+    """A real postcode of the current area for messages, or "" (also on a database not yet
+    set up, where a message may still be needed)."""
+    from django.db import DatabaseError
+
+    try:
+        return current_area().example_postcode
+    except DatabaseError:
+        return ""
+
+
+def forget_current_area() -> None:
+    global _memo
+    from django.core.cache import cache
+
+    _memo = None
+    cache.delete(CURRENT_AREA_CACHE_KEY)
+
+
+def _find_current_area() -> CurrentArea:
+    wanted = (getattr(settings, "LIVINGMAP_AREA", "") or "").strip().upper()
+    loaded = LoadedArea.objects.filter(gss_code=wanted) if wanted else LoadedArea.objects.all()
+    profile = loaded.first()
+    code = profile.gss_code if profile else wanted
+    authorities = Area.objects.filter(level=AreaLevel.LOCAL_AUTHORITY, is_current=True)
+    boundary = (authorities.filter(gss_code=code) if code else authorities.order_by("name")).first()
+    if boundary is None and code:
+        boundary = Area.objects.filter(gss_code=code).order_by("-is_current", "-vintage").first()
+    code = code or (boundary.gss_code if boundary else "")
+    examples = list(profile.example_postcodes) if profile else []
+    if not examples and code:
+        examples = list(
+            Postcode.objects.filter(lad_code=code, terminated=False, lon__isnull=False)
+            .order_by("postcode")
+            .values_list("postcode", flat=True)[:1]
+        )
+    name = profile.name if profile else (boundary.name if boundary else "")
+    return CurrentArea(
+        name=name or CurrentArea.name,
+        code=code,
+        hint_postcode=examples[0] if examples else "",
+        example_postcode=examples[-1] if examples else "",
+        bounds=(
+            (boundary.min_lon, boundary.min_lat, boundary.max_lon, boundary.max_lat)
+            if boundary
+            else None
+        ),
+    )
 
 
 @dataclass
@@ -48,7 +154,7 @@ def _postcode_row(text: str) -> Postcode:
     row = Postcode.objects.filter(postcode=postcode).first()
     if row is None:
         raise PostcodeNotFound(
-            f"We could not find {postcode} among {settings.LIVINGMAP_AREA_NAME}'s postcodes. "
+            f"We could not find {postcode} among {current_area().name}'s postcodes. "
             "Check it, or try a nearby postcode in the area."
         )
     return row

@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from livingmap.core.geo import GeometryError, bounds_of, geometry_from_geojson
 from livingmap.core.models import Dataset
 
-from .models import Area, AreaComponent, AreaLevel
+from .models import Area, AreaComponent, AreaLevel, LoadedArea
 from .signals import boundaries_changed
 
 # Shares below this are slivers from generalised boundaries that do not really meet.
@@ -155,7 +155,30 @@ def refresh_neighbourhood_components() -> int:
 
 def notify_boundaries_changed(areas: Sequence[Area]) -> None:
     if areas:
+        from .selectors import forget_current_area
+
+        forget_current_area()
         boundaries_changed.send(sender=Area, areas=list(areas))
+
+
+@transaction.atomic
+def record_loaded_area(
+    *, code: str, name: str, example_postcodes: Sequence[str] = (), manifest: str = ""
+) -> LoadedArea:
+    """Record an area loaded from its manifest: the name the site shows for it and its example
+    postcodes (see selectors.current_area)."""
+    from livingmap.core.text import clean_postcode
+
+    from .selectors import forget_current_area
+
+    examples = [p for p in (clean_postcode(p) for p in example_postcodes) if p]
+    area, _ = LoadedArea.objects.update_or_create(
+        gss_code=code.strip().upper(),
+        defaults={"name": name.strip(), "example_postcodes": examples, "manifest": manifest[:500]},
+    )
+    transaction.on_commit(forget_current_area)
+    forget_current_area()
+    return area
 
 
 @transaction.atomic

@@ -16,8 +16,14 @@ class AssetsConfig(LivingMapApp):
     commands = (
         Command(
             "load_demo",
-            "Load the Trafford demo: areas, need and every asset layer (writes at once).",
+            "Load the demo areas in data/areas/: areas, need and every asset layer "
+            "(writes at once).",
             order=10,
+        ),
+        Command(
+            "load_area",
+            "Load an area from its manifest: boundaries, postcodes, need and asset layers.",
+            order=15,
         ),
         Command(
             "import_assets",

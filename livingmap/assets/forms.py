@@ -6,9 +6,10 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
 
 from livingmap.areas.selectors import PostcodeError, PostcodeNotFound, point_for_postcode
-from livingmap.core.text import normalise_postcode
+from livingmap.core.text import normalise_postcode, postcode_example_hint
 
 from .models import Asset, AssetKind
 from .selectors import MAX_PAGE, AssetQuery, get_located_public_asset
@@ -65,7 +66,12 @@ class AssetSearchForm(forms.Form):
         label="Postcode",
         required=False,
         max_length=20,
-        error_messages={"max_length": "A postcode looks like M32 0TH"},
+        error_messages={
+            "max_length": lazy(
+                lambda: postcode_example_hint().strip().rstrip(".") or "That is not a postcode",
+                str,
+            )()
+        },
     )
     distance = forms.ChoiceField(
         label="Distance",

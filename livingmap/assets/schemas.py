@@ -24,9 +24,7 @@ class AssetFilters(Schema):
     neighbourhood: str = Field(
         "", description="A neighbourhood slug, from /api/neighbourhoods, e.g. south."
     )
-    postcode: str = Field(
-        "", description="Only assets near this postcode (any spacing or case), e.g. WA14 1AH."
-    )
+    postcode: str = Field("", description="Only assets near this postcode (any spacing or case).")
     # allow_inf_nan=False: "nan" is refused as not a finite number, not as out of range.
     lon: float | None = Field(
         None,

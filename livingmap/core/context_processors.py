@@ -12,7 +12,6 @@ def site(request: HttpRequest) -> dict[str, object]:
     current = match.url_name if match else None
     user = getattr(request, "user", None)
     return {
-        "area_name": settings.LIVINGMAP_AREA_NAME,
         "tile_url": settings.LIVINGMAP_TILE_URL,
         "tile_attribution": settings.LIVINGMAP_TILE_ATTRIBUTION,
         "site_navigation": [

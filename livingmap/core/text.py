@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 # The UK postcode format: outward code (area, district) then inward code (sector digit, unit letters).
@@ -14,26 +15,48 @@ class PostcodeError(ValueError):
     """A postcode that is not in the UK format."""
 
 
+def _no_example() -> str:
+    return ""
+
+
+#: A real postcode of the loaded area, for messages ("A postcode looks like …"); "" when no
+#: area is loaded. The areas app sets it when it starts (its example comes from the data).
+example_postcode: Callable[[], str] = _no_example
+
+
+def postcode_example_hint() -> str:
+    """' A postcode looks like X.' with a real postcode of the area, or '' if none is known."""
+    example = example_postcode()
+    return f" A postcode looks like {example}." if example else ""
+
+
+def _postcode(text: str | None) -> str:
+    """'ab12cd', ' AB1  2CD ' -> 'AB1 2CD'; '' for anything not a postcode."""
+    match = _POSTCODE.match("".join((text or "").split()).upper())
+    return f"{match.group(1)} {match.group(2)}" if match else ""
+
+
 def normalise_postcode(text: str) -> str:
-    """'m154ab', ' M15  4AB ' -> 'M15 4AB'. Raises PostcodeError for anything not a postcode."""
+    """'ab12cd', ' AB1  2CD ' -> 'AB1 2CD'. Raises PostcodeError for anything not a postcode,
+    saying what one looks like (with a real postcode of the loaded area)."""
+    postcode = _postcode(text)
+    if postcode:
+        return postcode
     compact = "".join((text or "").split()).upper()
     if not compact:
-        raise PostcodeError("Enter a postcode, like M32 0TH.")
-    match = _POSTCODE.match(compact)
-    if not match:
-        shown = " ".join(text.split())
-        if len(shown) > 20:
-            shown = shown[:20] + "…"
-        raise PostcodeError(f"'{shown}' is not a postcode. A postcode looks like M32 0TH.")
-    return f"{match.group(1)} {match.group(2)}"
+        example = example_postcode()
+        raise PostcodeError(
+            f"Enter a postcode, like {example}." if example else "Enter a postcode."
+        )
+    shown = " ".join(text.split())
+    if len(shown) > 20:
+        shown = shown[:20] + "…"
+    raise PostcodeError(f"'{shown}' is not a postcode.{postcode_example_hint()}")
 
 
 def clean_postcode(text: str | None) -> str:
-    """Normalise a postcode if it is one; return '' for blank or partial ones (e.g. 'WA15')."""
-    try:
-        return normalise_postcode(text or "")
-    except PostcodeError:
-        return ""
+    """Normalise a postcode if it is one; return '' for blank or partial ones (an outward code alone)."""
+    return _postcode(text)
 
 
 _NOISE_WORDS = frozenset({"the", "and", "of", "a", "at", "in", "ltd", "limited", "cic", "centre"})
@@ -140,7 +163,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_safe(value: object) -> object:
     """One cell of a CSV people will open in a spreadsheet: text starting with = + - @, a tab
     or a carriage return gets a leading single quote, so it is shown as text and never run as
-    a formula (OWASP's advice); None is empty. Numbers are written as they are (-2.35 stays a
+    a formula (OWASP's advice); None is empty. Numbers are written as they are (-1.5 stays a
     number). Every CSV a person downloads goes through this."""
     if value is None:
         return ""

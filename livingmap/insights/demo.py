@@ -1,4 +1,4 @@
-"""Realistic demo participation for a few real Trafford community assets, written through the
+"""Realistic demo participation for a few real community assets of the demo area, written through the
 services (so the same checks apply). Deterministic: the same figures every run."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def on_demo_loaded(sender: object, **kwargs: object) -> list[ImportReport]:
     return [
         ImportReport(
             importer="insights-demo",
-            source="illustrative monthly participation for real Trafford groups",
+            source="illustrative monthly participation for real groups",
             committed=True,
             read=written,
             created=written,

@@ -104,7 +104,7 @@ _deferred = {"pending": False}
 def ensure_fresh() -> bool:
     """Make sure the aggregates match the data; True if they were rebuilt now.
 
-    Small databases (the last rebuild took under INLINE_REFRESH_SECONDS; the Trafford demo takes
+    Small databases (the last rebuild took under INLINE_REFRESH_SECONDS; the demo takes
     about 0.3 s) rebuild at once, so figures are always current. Large ones (a million assets
     take about 30 s) keep serving the last build and rebuild after the current response has
     been sent (Django's request_finished), or when `livingmap refresh_insights` runs; they

@@ -8,21 +8,22 @@ from livingmap.core.importing import ImportReport
 
 
 def on_demo_loaded(sender: object, **kwargs: object) -> list[ImportReport]:
-    """Load the Trafford Time Bank demo (members, offers, requests, exchanges) if it is not
+    """Load the demo time bank (members, offers, requests, exchanges) if it is not
     there yet, through the same command a broker would run."""
     from django.core.management import call_command
 
-    from .management.commands.load_timebank_demo import SLUG
+    from .management.commands.load_timebank_demo import bank_name, bank_slug
     from .models import Exchange, TimeBank
 
-    before = Exchange.objects.filter(bank__slug=SLUG).count()
+    slug = bank_slug()
+    before = Exchange.objects.filter(bank__slug=slug).count()
     call_command("load_timebank_demo", stdout=StringIO())
-    bank = TimeBank.objects.get(slug=SLUG)
+    bank = TimeBank.objects.get(slug=slug)
     after = Exchange.objects.filter(bank=bank).count()
     return [
         ImportReport(
             importer="timebank-demo",
-            source="illustrative Trafford Time Bank (members, offers, requests, exchanges)",
+            source=f"illustrative {bank_name()} (members, offers, requests, exchanges)",
             committed=True,
             read=after,
             created=after - before,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -289,3 +290,51 @@ def test_only_neighbourhoods_can_be_drawn(tmp_path):
         BoundaryImporter(tmp_path / "x.geojson", level="ward", vintage=2030, origin="drawn")
     with pytest.raises(SourceError, match="unknown level"):
         BoundaryImporter(tmp_path / "x.geojson", level="county", vintage=2030)
+
+
+def test_import_boundaries_records_the_publisher_licence_and_attribution_given(tmp_path, client):
+    from django.core.management import call_command
+
+    from livingmap.core.models import Dataset
+
+    ring = [[1.2, 52.58], [1.4, 52.58], [1.4, 52.68], [1.2, 52.68], [1.2, 52.58]]
+    path = tmp_path / "wards.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"WD24CD": "E05999911", "WD24NM": "Marsh Ward"},
+                        "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    }
+                ],
+            }
+        )
+    )
+    call_command(
+        "import_boundaries",
+        str(path),
+        "--level=ward",
+        "--vintage=2024",
+        "--code-property=WD24CD",
+        "--name-property=WD24NM",
+        "--dataset-name=Marshes wards (May 2024)",
+        "--publisher=Office for National Statistics",
+        "--attribution=Source: Office for National Statistics licensed under the Open "
+        "Government Licence v3.0. Contains OS data © Crown copyright and database right 2024.",
+        "--source-url=https://geoportal.statistics.gov.uk/",
+        "--commit",
+        stdout=io.StringIO(),
+    )
+    dataset = Dataset.objects.get(slug="boundaries-ward-2024")
+    assert dataset.name == "Marshes wards (May 2024)"
+    assert dataset.publisher == "Office for National Statistics"
+    assert dataset.licence == "Open Government Licence v3.0"
+    assert dataset.licence_url.startswith("https://www.nationalarchives.gov.uk/")
+    assert dataset.attribution.endswith("database right 2024.")
+    assert Area.objects.get(gss_code="E05999911").source == dataset
+    about = client.get("/about/data/").content.decode()
+    assert "Marshes wards (May 2024)" in about and "Office for National Statistics" in about
+    assert "Contains OS data © Crown copyright and database right 2024." in about

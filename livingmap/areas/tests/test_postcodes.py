@@ -7,6 +7,8 @@ import random
 from pathlib import Path
 
 import pytest
+import shapely
+import shapely.geometry
 
 from livingmap.areas.importers.postcodes import PostcodeImporter
 from livingmap.areas.models import Area, AreaLevel, Postcode
@@ -319,3 +321,182 @@ def test_the_real_trafford_file_imports_with_no_rejections(data_dir):
     report = importer(data_dir / "trafford-geography/postcodes.csv").run()
     assert report.read == 11264
     assert report.rejected == [] and report.warnings == []
+
+
+# -- the national directory: only the area's postcodes ------------------------------------------
+
+#: The ONS Postcode Directory's own columns (ONSPD, February 2024), in its order.
+ONSPD_HEADER = [
+    "pcd",
+    "pcd2",
+    "pcds",
+    "dointr",
+    "doterm",
+    "oscty",
+    "ced",
+    "oslaua",
+    "osward",
+    "parish",
+    "usertype",
+    "oseast1m",
+    "osnrth1m",
+    "osgrdind",
+    "oshlthau",
+    "nhser",
+    "ctry",
+    "rgn",
+    "streg",
+    "pcon",
+    "eer",
+    "teclec",
+    "ttwa",
+    "pct",
+    "itl",
+    "statsward",
+    "oa01",
+    "casward",
+    "npark",
+    "lsoa01",
+    "msoa01",
+    "ur01ind",
+    "oac01",
+    "oa11",
+    "lsoa11",
+    "msoa11",
+    "wz11",
+    "sicbl",
+    "bua22",
+    "ru11ind",
+    "oac11",
+    "lat",
+    "long",
+    "lep1",
+    "lep2",
+    "pfa",
+    "imd",
+    "calncv",
+    "icb",
+    "oa21",
+    "lsoa21",
+    "msoa21",
+]
+
+
+def onspd_line(pcds: str, lad: str, ward: str, lsoa: str, lon: float, lat: float) -> str:
+    values = dict.fromkeys(ONSPD_HEADER, "")
+    values.update(
+        pcd=pcds.replace(" ", ""),
+        pcd2=pcds,
+        pcds=pcds,
+        dointr="198001",
+        oslaua=lad,
+        osward=ward,
+        usertype="0",
+        ctry="E92000001",
+        lat=f"{lat:.6f}",
+        long=f"{lon:.6f}",
+        lsoa21=lsoa,
+    )
+    return ",".join(values.values())
+
+
+@pytest.fixture
+def national_extract(tmp_path, postcode_file_rows):
+    """An extract of the national directory in its own layout: 40 of the area's postcodes
+    (from the real file), a postcode of the neighbouring borough about 660 m beyond the area's
+    boundary, and postcodes of other areas far away."""
+    lad = Area.objects.get(level=AreaLevel.LOCAL_AUTHORITY, is_current=True)
+    ours = random.Random(15).sample(postcode_file_rows, 40)
+    geom = shapely.geometry.shape(lad.geometry)
+    east = max(shapely.get_coordinates(geom), key=lambda c: c[0])
+    lines = [
+        onspd_line(
+            r["postcode"],
+            r["la_code"],
+            r["ward_code"],
+            r["lsoa_code"],
+            float(r["lon"]),
+            float(r["lat"]),
+        )
+        for r in ours
+    ]
+    beyond = (float(east[0]) + 0.01, float(east[1]))
+    assert not geom.contains(shapely.geometry.Point(beyond))
+    lines += [
+        onspd_line("ZZ9 1AA", "E08000003", "E05011368", "E01005061", *beyond),
+        onspd_line("ZZ9 2AB", "E09000033", "E05013806", "E01004736", -0.14, 51.50),
+        onspd_line("ZZ9 3AC", "S12000036", "S13002925", "", -3.19, 55.95),
+        onspd_line("ZZ9 4AD", "E06000023", "E05010897", "E01014485", 0.0, 99.999999),
+    ]
+    path = tmp_path / "ONSPD_FEB_2024_UK.csv"
+    path.write_text(",".join(ONSPD_HEADER) + "\n" + "\n".join(lines) + "\n")
+    return path, lad, {r["postcode"] for r in ours}
+
+
+def test_from_the_national_directory_only_the_local_authoritys_postcodes_are_kept(
+    national_extract,
+):
+    path, lad, ours = national_extract
+    Postcode.objects.all().delete()
+    report = PostcodeImporter(path, keep="local_authority", area_code=lad.gss_code).run(commit=True)
+    assert not report.error
+    assert (report.read, report.created, report.skipped) == (44, 40, 4)
+    assert f"4 postcodes of other areas left out (not in local authority {lad.gss_code})" in [
+        w.reason for w in report.warnings
+    ]
+    assert set(Postcode.objects.values_list("postcode", flat=True)) == ours
+    kept = Postcode.objects.first()
+    assert kept.lad_code == lad.gss_code and kept.lon is not None
+
+
+def test_by_the_boundary_with_a_buffer_the_postcodes_just_outside_are_kept(national_extract):
+    path, lad, ours = national_extract
+    Postcode.objects.all().delete()
+    inside = PostcodeImporter(path, keep="boundary", area_code=lad.gss_code).run(commit=False)
+    assert (inside.read, inside.created, inside.skipped) == (44, 40, 4)
+    assert not Postcode.objects.exists()  # a dry run
+    near = PostcodeImporter(path, keep="boundary", area_code=lad.gss_code, buffer_metres=1000).run(
+        commit=True
+    )
+    assert (near.created, near.skipped) == (41, 3)
+    assert (
+        f"3 postcodes of other areas left out (not in the boundary of {lad.gss_code} or within 1000 m of it)"
+        in [w.reason for w in near.warnings]
+    )
+    assert set(Postcode.objects.values_list("postcode", flat=True)) == ours | {"ZZ9 1AA"}
+
+
+def test_import_postcodes_command_keeps_one_area_and_says_how_many_were_left_out(
+    national_extract,
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    path, lad, _ = national_extract
+    out = StringIO()
+    call_command("import_postcodes", str(path), f"--local-authority={lad.gss_code}", stdout=out)
+    assert "4 postcodes of other areas left out" in out.getvalue() and "DRY RUN" in out.getvalue()
+    with pytest.raises(CommandError, match="no area with the code E06000999 is loaded"):
+        call_command("import_postcodes", str(path), "--within=E06000999", stdout=StringIO())
+    with pytest.raises(CommandError, match="--buffer is a distance around a boundary"):
+        call_command("import_postcodes", str(path), "--buffer=100", stdout=StringIO())
+
+
+def test_keeping_by_local_authority_needs_its_column(tmp_path):
+    path = tmp_path / "no_la.csv"
+    path.write_text("pcds,lat,long\nZZ9 1AA,53.4,-2.3\n")
+    report = PostcodeImporter(path, keep="local_authority", area_code="E08000009").run()
+    assert "has no local authority column (one of oslaua" in report.error
+
+
+def test_a_national_file_without_a_single_postcode_of_the_area_is_refused_saying_so(
+    national_extract,
+):
+    path, _, _ = national_extract
+    report = PostcodeImporter(path, keep="local_authority", area_code="E06000999").run()
+    assert report.error == (
+        f"none of the 44 postcodes in {path.name} is in local authority E06000999: "
+        "is E06000999 the area's code?"
+    )

@@ -21,7 +21,7 @@ from shapely.geometry import Point
 
 from livingmap.areas.models import Area, AreaLevel, Postcode
 from livingmap.assets import services
-from livingmap.assets.demo import DEMO_LAYERS
+from livingmap.assets.demo import demo_layers
 from livingmap.assets.importers import REGISTRY
 from livingmap.assets.importers.base import AssetImporter
 from livingmap.assets.importers.trafford import (
@@ -38,6 +38,9 @@ from livingmap.core.models import ImportEvent
 from livingmap.core.text import clean_postcode, null_if_blank
 
 pytestmark = pytest.mark.django_db
+
+#: The registered layers the demo's manifest (data/areas/trafford/area.toml) loads, in order.
+DEMO_LAYERS = demo_layers()
 
 
 # -- what each layer's file says -------------------------------------------------------------------

@@ -620,10 +620,11 @@ def test_a_quote_left_open_is_reported_with_its_row_and_nothing_after_it_is_lost
 
 
 def test_running_every_demo_geography_import_again_changes_nothing():
-    from livingmap.assets.demo import geography_importers
+    from livingmap.areas.manifest import geography_importers
+    from livingmap.assets.demo import demo_manifests
 
     links = AssetArea.objects.count()
-    for importer in geography_importers():
+    for importer in geography_importers(demo_manifests()[0]):
         report = importer.run(commit=True)
         assert report.status == ImportEvent.Status.COMMITTED, report.error
         assert (report.created, report.updated, report.rejected) == (0, 0, []), report.importer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from livingmap.core import text as core_text
 from livingmap.core.text import (
     PostcodeError,
     clean_postcode,
@@ -38,6 +39,13 @@ def test_a_postcode_in_any_spacing_and_case_is_normalised(text, expected):
     assert normalise_postcode(text) == expected
 
 
+@pytest.fixture
+def example(monkeypatch):
+    """The loaded area's example postcode, as the areas app gives it (these tests have no
+    database: livingmap/areas/tests/test_current_area.py checks it on the real data)."""
+    monkeypatch.setattr(core_text, "example_postcode", lambda: "M32 0TH")
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -52,7 +60,7 @@ def test_a_postcode_in_any_spacing_and_case_is_normalised(text, expected):
         "1M5 4AB",
     ],
 )
-def test_a_malformed_postcode_says_what_a_postcode_looks_like(text):
+def test_a_malformed_postcode_says_what_a_postcode_looks_like(text, example):
     with pytest.raises(PostcodeError) as caught:
         normalise_postcode(text)
     message = str(caught.value)
@@ -61,15 +69,31 @@ def test_a_malformed_postcode_says_what_a_postcode_looks_like(text):
 
 
 @pytest.mark.parametrize("text", ["", "   ", None])
-def test_no_postcode_asks_for_one(text):
+def test_no_postcode_asks_for_one(text, example):
     with pytest.raises(PostcodeError, match="Enter a postcode, like M32 0TH"):
         normalise_postcode(text)
 
 
-def test_a_very_long_entry_is_not_echoed_in_full():
+def test_a_very_long_entry_is_not_echoed_in_full(example):
     with pytest.raises(PostcodeError) as caught:
         normalise_postcode("x" * 5000)
     assert len(str(caught.value)) < 200
+
+
+def test_without_an_example_the_message_says_only_what_is_wrong(monkeypatch):
+    monkeypatch.setattr(core_text, "example_postcode", lambda: "")
+    with pytest.raises(PostcodeError, match=r"^'M15' is not a postcode\.$"):
+        normalise_postcode("M15")
+    with pytest.raises(PostcodeError, match=r"^Enter a postcode\.$"):
+        normalise_postcode("")
+
+
+def test_cleaning_a_postcode_never_asks_for_an_example(monkeypatch):
+    def refuse() -> str:
+        raise AssertionError("clean_postcode built a message it does not show")
+
+    monkeypatch.setattr(core_text, "example_postcode", refuse)
+    assert [clean_postcode(t) for t in ("WA15", "", None, "m154ab")] == ["", "", "", "M15 4AB"]
 
 
 def test_postcode_error_is_a_value_error():

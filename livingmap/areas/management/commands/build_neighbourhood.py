@@ -9,7 +9,7 @@ from livingmap.areas.services import build_neighbourhood
 class Command(BaseCommand):
     help = (
         "Make (or remake) a neighbourhood residents recognise from statutory areas, by GSS code. "
-        'Example: livingmap build_neighbourhood "Old Trafford and Gorse Hill" E05015253 E05015247'
+        'Example: livingmap build_neighbourhood "Town Centre and Riverside" WARDCODE WARDCODE'
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -28,7 +28,22 @@ class Command(ImportCommand):
             help="the neighbourhoods were drawn on a map (not taken from an official boundary set)",
         )
         parser.add_argument("--dataset-name", default="", help="what to call this boundary set")
-        parser.add_argument("--licence", default=OGL["licence"])
+        parser.add_argument(
+            "--publisher", default="", help="who published the boundaries, for About the data"
+        )
+        parser.add_argument("--licence", default=OGL["licence"], help="default: the OGL v3.0")
+        parser.add_argument(
+            "--licence-url",
+            default="",
+            help="the licence's address (default: the OGL's, when the licence is the OGL)",
+        )
+        parser.add_argument(
+            "--attribution",
+            default="",
+            help='the attribution the licence asks for, e.g. "Contains OS data © Crown '
+            'copyright and database right 2024"',
+        )
+        parser.add_argument("--source-url", default="", help="where the file came from")
         super().add_arguments(parser)
 
     def get_importer(self, options: dict[str, Any]) -> BoundaryImporter:
@@ -45,5 +60,14 @@ class Command(ImportCommand):
             name_property=options["name_property"],
             description_property=options["description_property"],
             origin=Area.Origin.DRAWN if options["drawn"] else "",
-            dataset=DatasetInfo(slug=slug, name=name, licence=options["licence"]),
+            dataset=DatasetInfo(
+                slug=slug,
+                name=name,
+                licence=options["licence"],
+                licence_url=options["licence_url"]
+                or (OGL["licence_url"] if options["licence"] == OGL["licence"] else ""),
+                publisher=options["publisher"],
+                attribution=options["attribution"],
+                source_url=options["source_url"],
+            ),
         )

@@ -10,7 +10,7 @@ from livingmap.core.commands import ImportCommand
 class Command(ImportCommand):
     help = (
         "Import one of the built-in asset layers by name (see --list). Without a file, the "
-        "demo's copy is read. Example: livingmap import_assets trafford-libraries --commit"
+        "demo's copy is read. Example: livingmap import_assets LAYER --commit"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -11,9 +11,7 @@ class Command(ImportCommand):
         "Load any CSV register of assets through a mapping file that says which column holds "
         "what (see docs/importers.md, and data/mappings/ for a worked example). Without "
         "--commit this is a dry run: every row is checked and the report printed, and nothing "
-        "is kept. Example: livingmap import_csv "
-        "data/trafford-council/trafford_land_and_building_assets.csv "
-        "--mapping data/mappings/trafford-land-and-buildings.toml"
+        "is kept. Example: livingmap import_csv register.csv --mapping register.toml"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -27,7 +27,7 @@ class Command(ImportCommand):
         parser.add_argument(
             "--dataset-name",
             required=True,
-            help='what to call this extract, e.g. "OpenStreetMap: Trafford toilets, May 2026"',
+            help='what to call this extract, e.g. "OpenStreetMap: public toilets, May 2026"',
         )
         parser.add_argument(
             "--dataset-slug",

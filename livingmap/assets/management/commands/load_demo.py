@@ -2,16 +2,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from livingmap.areas.manifest import ManifestError
 from livingmap.areas.models import Area
 from livingmap.assets.demo import load_demo
-from livingmap.core.commands import print_report
-from livingmap.core.importing import ImportReport
+
+from .load_area import report_step
 
 
 class Command(BaseCommand):
     help = (
-        "Load the Trafford demo: boundaries and localities, postcodes, population and IMD 2019, "
-        "and every asset layer in data/. Safe to run again: a second run changes nothing."
+        "Load the demo: every area whose manifest is in data/areas/ (boundaries, neighbourhoods, "
+        "postcodes, indicators and asset layers), then the illustrative data of the apps built "
+        "on the map. Safe to run again: a second run changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,21 +26,10 @@ class Command(BaseCommand):
         if options["if_empty"] and Area.objects.exists():
             self.stdout.write("The database already has areas; the demo was not loaded again.")
             return
-        failures = []
-
-        def step(report: ImportReport) -> None:
-            if report.error:
-                failures.append(report)
-            if options["quiet"]:
-                c = report.counts()
-                self.stdout.write(
-                    f"{report.importer:<34} read {c['read']:>6}  created {c['created']:>6}  "
-                    f"updated {c['updated']:>5}  unchanged {c['unchanged']:>6}  "
-                    f"rejected {c['rejected']:>4}  warnings {c['warnings']:>4}"
-                )
-            else:
-                print_report(report, file=self.stdout)
-
-        load_demo(commit=True, on_step=step)
+        try:
+            reports = load_demo(commit=True, on_step=report_step(self, quiet=options["quiet"]))
+        except ManifestError as exc:
+            raise CommandError(str(exc)) from exc
+        failures = [r for r in reports if r.error]
         if failures:
             raise CommandError("; ".join(f"{r.importer}: {r.error}" for r in failures))

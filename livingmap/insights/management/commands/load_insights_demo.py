@@ -6,7 +6,7 @@ from livingmap.insights.demo import load_insights_demo
 
 
 class Command(BaseCommand):
-    help = "Record a year of realistic participation for a few real Trafford community assets."
+    help = "Record a year of realistic participation for a few real community assets of the area."
 
     def handle(self, *args: Any, **options: Any) -> None:
         written = load_insights_demo()

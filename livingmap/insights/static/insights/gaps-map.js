@@ -40,6 +40,12 @@
   if (bounds.isValid()) {
     map.fitBounds(bounds, { padding: [10, 10] });
   } else {
-    map.setView([53.45, -2.35], 11);
+    var area = document.getElementById("area-view");
+    var view = area ? JSON.parse(area.textContent) : null;
+    if (view) {
+      map.fitBounds(view);
+    } else {
+      map.setView([54.5, -2.5], 6);
+    }
   }
 })();

@@ -1,4 +1,5 @@
-"""`livingmap load_timebank_demo`: a realistic demo time bank for Trafford, made through the
+"""`livingmap load_timebank_demo`: a realistic demo time bank for the loaded area (named after
+it: "<area> Time Bank"), made through the
 services (so every exchange is on the ledger exactly as a real one would be)."""
 
 from __future__ import annotations
@@ -9,14 +10,25 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.text import slugify
 
 from livingmap.areas.models import Area
+from livingmap.areas.selectors import current_area
 from livingmap.assets.models import AssetKind, Category
 from livingmap.timebank import services
 from livingmap.timebank.models import Member, TimeBank
 from livingmap.timebank.selectors import check_ledger
 
-SLUG = "trafford-time-bank"
+
+def bank_name() -> str:
+    """The demo bank's name: the loaded area's, "<area> Time Bank"."""
+    return f"{current_area().name} Time Bank"
+
+
+def bank_slug() -> str:
+    return slugify(bank_name())
+
+
 PEOPLE = [
     "Asha Patel",
     "Ben Okafor",
@@ -64,7 +76,7 @@ LISTINGS = [
         "Weekdays",
         "I have a car and time.",
     ),
-    ("A lift to Trafford General", "health", "request", "Tuesdays", "Fortnightly appointment."),
+    ("A lift to the General Hospital", "health", "request", "Tuesdays", "Fortnightly appointment."),
     ("Filling in forms and letters", "advice", "offer", "Evenings", "Benefits, council tax, PIP."),
     ("Help with a PIP form", "advice", "request", "Soon, please", ""),
     (
@@ -83,18 +95,21 @@ LISTINGS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo 'Trafford Time Bank' (members, offers, requests and exchanges)."
+    help = (
+        "Create the demo time bank of the loaded area ('<area> Time Bank': members, offers, "
+        "requests and exchanges)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if TimeBank.objects.filter(slug=SLUG).exists():
-            self.stdout.write("The Trafford Time Bank demo is already loaded.")
+        if TimeBank.objects.filter(slug=bank_slug()).exists():
+            self.stdout.write(f"The {bank_name()} demo is already loaded.")
             return
         with transaction.atomic():
             counts = self._load()
-        problems = check_ledger(TimeBank.objects.get(slug=SLUG))
+        problems = check_ledger(TimeBank.objects.get(slug=bank_slug()))
         self.stdout.write(
             self.style.SUCCESS(
-                f"Trafford Time Bank: {counts['members']} members, {counts['listings']} offers "
+                f"{bank_name()}: {counts['members']} members, {counts['listings']} offers "
                 f"and requests, {counts['exchanges']} exchanges; ledger "
                 f"{'sound' if not problems else 'PROBLEMS: ' + '; '.join(problems)}."
             )
@@ -104,7 +119,7 @@ class Command(BaseCommand):
         rng = random.Random(2026)
         users = get_user_model().objects
         broker = users.filter(username="timebank-broker").first() or users.create_user(
-            username="timebank-broker", first_name="Trafford", last_name="Broker"
+            username="timebank-broker", first_name="Time Bank", last_name="Broker"
         )
         if not broker.has_usable_password():
             broker.set_unusable_password()
@@ -112,11 +127,12 @@ class Command(BaseCommand):
         area = Area.objects.filter(level="lad").order_by("-is_current").first()
         hoods = list(Area.objects.neighbourhoods().order_by("name"))
         bank = services.create_bank(
-            name="Trafford Time Bank",
-            slug=SLUG,
+            name=bank_name(),
+            slug=bank_slug(),
             area=area,
             description=(
-                "Neighbours helping neighbours across Trafford: give an hour, get an hour back. "
+                f"Neighbours helping neighbours across {current_area().name}: give an hour, get an "
+                "hour back. "
                 "(An illustrative demo: its members, offers and exchanges are made up.)"
             ),
             default_credit_limit_minutes=600,

@@ -10,6 +10,18 @@
     return;
   }
   var data = JSON.parse(dataElement.textContent);
+
+  /* With nothing to show, the map starts on the loaded area (its bounds, from the data, in
+     <script id="area-view">), or on Great Britain if no area is loaded. */
+  function fallbackView(map) {
+    var area = document.getElementById("area-view");
+    var view = area ? JSON.parse(area.textContent) : null;
+    if (view) {
+      map.fitBounds(view);
+    } else {
+      map.setView([54.5, -2.5], 6);
+    }
+  }
   var container = block.querySelector(".lm-map");
   block.hidden = false;
 
@@ -80,6 +92,6 @@
   } else if (bounds && bounds.isValid()) {
     map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16 });
   } else {
-    map.setView([53.45, -2.35], 11);
+    fallbackView(map);
   }
 })();
