@@ -23,7 +23,7 @@ class TimebankConfig(LivingMapApp):
         ),
         Command(
             "load_timebank_demo",
-            "Create the illustrative Trafford Time Bank.",
+            "Create the illustrative time bank of the loaded area.",
             group="Time banks",
             order=310,
         ),
