@@ -116,6 +116,9 @@ class ImportReport:
     skipped: int = 0
     rejected: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    #: Records outside the area an import keeps to (--within), counted by what was done and
+    #: why ("located outside Trafford by its point: left out").
+    outside: dict[str, int] = field(default_factory=dict)
     error: str = ""
     #: For an unexpected failure (a bug rather than a bad file): the traceback, for developers.
     traceback: str = ""
@@ -153,6 +156,7 @@ class ImportReport:
             **self.counts(),
             "rejected_rows": [p.as_dict() for p in self.rejected[:MAX_LISTED_PROBLEMS]],
             "warning_rows": [p.as_dict() for p in self.warnings[:MAX_LISTED_PROBLEMS]],
+            **({"outside_area": self.outside} if self.outside else {}),
             **({"traceback": self.traceback} if self.traceback else {}),
         }
 
@@ -202,6 +206,8 @@ class Importer(ABC):
         self.in_parts = False
         #: What `load` keeps from one part to the next, afresh for every run.
         self.run_state: dict[str, Any] = {}
+        #: Warnings about the row being transformed (`warn`), put on the report with its row.
+        self.row_warnings: list[str] = []
 
     # -- reading ---------------------------------------------------------------------------
     def read_rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -226,6 +232,16 @@ class Importer(ABC):
     @abstractmethod
     def load(self, records: list[tuple[str, Any]], report: ImportReport) -> None:
         """Write the records (in bulk), counting created / updated / unchanged on the report."""
+
+    def warn(self, label: str, reason: str) -> None:
+        """From `transform` or `check`: a warning about this row (a value that cannot be used,
+        left out), reported with the row if the row is imported."""
+        self.row_warnings.append(reason)
+
+    def check(self, record: Any, label: str) -> Any:
+        """After `transform`: check (and clean) the record as a whole, e.g. against the
+        domain's record schema; `warn` about values that cannot be used. Returns the record."""
+        return record
 
     def before(self, report: ImportReport) -> None:  # noqa: B027 - optional hook
         """Runs inside the transaction before the rows are read."""
@@ -293,11 +309,19 @@ class Importer(ABC):
                 if problem:
                     report.reject(label, problem)
                     continue
+            warnings = self.row_warnings
             try:
                 record = self.transform(row, label)
+                if record is not None:
+                    record = self.check(record, label)
             except RowRejected as exc:
+                warnings.clear()
                 report.reject(label, str(exc))
                 continue
+            if warnings:
+                for reason in warnings:
+                    report.warn(label, reason)
+                warnings.clear()
             if record is None:
                 report.skipped += 1
             else:
