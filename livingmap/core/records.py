@@ -256,10 +256,20 @@ _HOST = re.compile(
 )
 
 
+#: An http(s) address with a host name: the usual case, checked in one match.
+_WEB_ADDRESS = re.compile(
+    r"https?://(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?\.)+"
+    r"[A-Za-z]{2,63}\.?(?::\d{1,5})?(?:[/?#]|$)",
+    re.IGNORECASE,
+)
+
+
 def clean_url(value: str) -> str:
     """A web address: http(s) with a host name. One given without its scheme
     ('www.example.org/x') gains https://, as the site's forms do; anything else (a sentence, a
     file path, another scheme such as javascript:) is UnusableValue."""
+    if _WEB_ADDRESS.match(value) and value == value.strip():
+        return value  # already clean (an import checks every record's: kept fast)
     text = value.strip()
     shown = text if len(text) <= 60 else text[:60] + "…"
     lowered = text.lower()
@@ -270,7 +280,9 @@ def clean_url(value: str) -> str:
     else:
         rest = text.lstrip("/")
         text = "https://" + rest
-    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in host:  # a user name before the host: https://trusted.org@elsewhere.example
+        raise UnusableValue(f"web address '{shown}' names a user before its host")
     if not _HOST.match(host):
         raise UnusableValue(f"web address '{shown}' is not a web address")
     return text

@@ -15,6 +15,8 @@ from ..taxonomy import ensure_taxonomy
 from ..within import Within
 
 REGISTRY: dict[str, type[AssetImporter]] = {}
+#: The schema's checked fields, looked up once (`AssetImporter.check` runs for every record).
+_CHECKED = tuple((name, ASSET_SCHEMA[name]) for name in CHECKED_FIELDS)
 T = TypeVar("T", bound=type["AssetImporter"])
 
 
@@ -57,14 +59,17 @@ class AssetImporter(Importer):
         the schema's cleaners, records.py) cleaned; a value that cannot be used is left out,
         with a warning for its row, never dropped in silence."""
         if isinstance(record, AssetRecord):
-            for name in CHECKED_FIELDS:
+            for name, field in _CHECKED:
                 value = getattr(record, name)
-                if value:
-                    try:
-                        setattr(record, name, ASSET_SCHEMA[name].cleaned(value))
-                    except UnusableValue as exc:
-                        self.warn(label, f"{exc}: imported without it")
-                        setattr(record, name, "")
+                if not value:
+                    continue
+                try:
+                    cleaned = field.cleaned(value)
+                except UnusableValue as exc:
+                    self.warn(label, f"{exc}: imported without it")
+                    cleaned = ""
+                if cleaned is not value:
+                    setattr(record, name, cleaned)
         return record
 
     def within(self) -> Within | None:
