@@ -25,36 +25,44 @@ DATASET_SLUG = "bench-synthetic"
 
 Progress = Callable[[str, int, int], None]
 
-ASSET_COLUMNS = (
+#: Columns of assets_asset the set-up writes besides the record's own (the assets schema's
+#: stored fields, livingmap/assets/records.py).
+OTHER_ASSET_COLUMNS = (
     "id",
     "uuid",
-    "name",
-    "kind",
-    "legal_form",
-    "description",
-    "address",
-    "postcode",
-    "lon",
-    "lat",
     "lat_cell",
-    "footprint",
     "service_area",
-    "website",
-    "email",
-    "phone",
-    "opening_hours",
-    "accessibility",
-    "tenure",
-    "tenure_detail",
-    "uprn",
-    "charity_number",
     "extra",
-    "visibility",
     "last_verified_at",
     "created_at",
     "updated_at",
     "search_text",
 )
+
+
+def asset_columns() -> tuple[str, ...]:
+    """The columns of the set-up's asset rows, in order (the schema's fields first)."""
+    from livingmap.assets.records import STORED_FIELDS
+
+    return (*STORED_FIELDS, *OTHER_ASSET_COLUMNS)
+
+
+def asset_row_maker() -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A function giving an asset row (for `asset_columns`) from the values a row has: every
+    other field of the schema blank, as an import stores it."""
+    import operator
+
+    from livingmap.assets.records import ASSET_SCHEMA
+
+    blank = {f.name: f.blank for f in ASSET_SCHEMA if f.stored}
+    blank.update(dict.fromkeys(OTHER_ASSET_COLUMNS))
+    blank["extra"] = "{}"
+    ordered = operator.itemgetter(*asset_columns())
+
+    def row(values: dict[str, Any]) -> tuple[Any, ...]:
+        return ordered({**blank, **values})
+
+    return row
 
 
 def migrate() -> None:
@@ -161,7 +169,7 @@ def search_text(
 def asset_rows(
     data: SyntheticAssets, start: int, end: int, first_id: int, when: datetime
 ) -> list[tuple[Any, ...]]:
-    """Rows for ASSET_COLUMNS, as the import path would store them."""
+    """Rows for `asset_columns()`, as the import path would store them."""
     from django.db import connection
 
     from livingmap.assets.models import AssetKind
@@ -173,48 +181,38 @@ def asset_rows(
     labels = {k.value: str(k.label) for k in AssetKind}
     cat_names = {slug: v[0] for slug, v in CATEGORIES.items()}
     lons, lats = data.lon[start:end].tolist(), data.lat[start:end].tolist()
+    make_row = asset_row_maker()
     rows = []
     for j, i in enumerate(range(start, end)):
         kind = data.kind[i]
         u = uuid.uuid4()
         rows.append(
-            (
-                first_id + i,
-                u if native_uuid else u.hex,
-                data.name[i],
-                kind,
-                "",
-                data.description[i],
-                data.address[i],
-                data.postcode[i],
-                lons[j],
-                lats[j],
-                lat_cell(lats[j]),
-                None,
-                None,
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "{}",
-                "private" if kind == AssetKind.GIFTS else "public",
-                # One asset in three verified recently (by its admins); the rest never, as
-                # imported open data is: search ranks stale ones lower, so both must occur.
-                stamp if i % 3 == 0 else None,
-                stamp,
-                stamp,
-                search_text(
-                    cat_names[data.category[i]],
-                    labels[kind],
-                    data.description[i],
-                    data.address[i],
-                    data.postcode[i],
-                ),
+            make_row(
+                {
+                    "id": first_id + i,
+                    "uuid": u if native_uuid else u.hex,
+                    "name": data.name[i],
+                    "kind": kind,
+                    "description": data.description[i],
+                    "address": data.address[i],
+                    "postcode": data.postcode[i],
+                    "lon": lons[j],
+                    "lat": lats[j],
+                    "lat_cell": lat_cell(lats[j]),
+                    "visibility": "private" if kind == AssetKind.GIFTS else "public",
+                    # One asset in three verified recently (by its admins); the rest never, as
+                    # imported open data is: search ranks stale ones lower, so both must occur.
+                    "last_verified_at": stamp if i % 3 == 0 else None,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "search_text": search_text(
+                        cat_names[data.category[i]],
+                        labels[kind],
+                        data.description[i],
+                        data.address[i],
+                        data.postcode[i],
+                    ),
+                }
             )
         )
     return rows
@@ -229,9 +227,10 @@ def insert_assets(
     from livingmap.assets.models import Category
 
     cats = dict(Category.objects.values_list("slug", "id"))
+    columns = asset_columns()
     sql = (
-        f"INSERT INTO assets_asset ({', '.join(ASSET_COLUMNS)}) VALUES "
-        f"({', '.join(['%s'] * len(ASSET_COLUMNS))})"
+        f"INSERT INTO assets_asset ({', '.join(columns)}) VALUES "
+        f"({', '.join(['%s'] * len(columns))})"
     )
     link_sql = "INSERT INTO assets_asset_categories (asset_id, category_id) VALUES (%s, %s)"
     when = datetime.now(UTC)
@@ -272,7 +271,8 @@ def _copy_assets_postgres(
         for name, _ in saved:
             cur.execute(f'DROP INDEX "{name}"')
         raw = cur.cursor
-        with raw.copy(f"COPY assets_asset ({', '.join(ASSET_COLUMNS)}) FROM STDIN") as copy:
+        columns = ", ".join(asset_columns())
+        with raw.copy(f"COPY assets_asset ({columns}) FROM STDIN") as copy:
             for start, end in _chunks(len(data), batch):
                 for row in asset_rows(data, start, end, 1, when):
                     copy.write_row(row)

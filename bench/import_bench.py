@@ -36,7 +36,9 @@ def csv_rows_as_asset_rows(path: Path) -> list[tuple[Any, ...]]:
     from livingmap.assets.taxonomy import CATEGORIES
     from livingmap.core.geo import lat_cell
 
-    from .build import search_text
+    from .build import asset_row_maker, search_text
+
+    make_row = asset_row_maker()
 
     labels = {k.value: str(k.label) for k in AssetKind}
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -45,41 +47,31 @@ def csv_rows_as_asset_rows(path: Path) -> list[tuple[Any, ...]]:
         for i, r in enumerate(csv.DictReader(handle), start=1):
             lon, lat = float(r["lon"]), float(r["lat"])
             rows.append(
-                (
-                    i,
-                    uuid.uuid4().hex,
-                    r["name"],
-                    r["kind"],
-                    "",
-                    r["description"],
-                    r["address"],
-                    r["postcode"],
-                    lon,
-                    lat,
-                    lat_cell(lat),
-                    None,
-                    None,
-                    ("https://" + r["website"]) if r["website"] else "",
-                    "",
-                    r["phone"],
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "{}",
-                    "private" if r["kind"] == "gifts" else "public",
-                    None,
-                    stamp,
-                    stamp,
-                    search_text(
-                        CATEGORIES[r["category"]][0],
-                        labels[r["kind"]],
-                        r["description"],
-                        r["address"],
-                        r["postcode"],
-                    ),
+                make_row(
+                    {
+                        "id": i,
+                        "uuid": uuid.uuid4().hex,
+                        "name": r["name"],
+                        "kind": r["kind"],
+                        "description": r["description"],
+                        "address": r["address"],
+                        "postcode": r["postcode"],
+                        "lon": lon,
+                        "lat": lat,
+                        "lat_cell": lat_cell(lat),
+                        "website": ("https://" + r["website"]) if r["website"] else "",
+                        "phone": r["phone"],
+                        "visibility": "private" if r["kind"] == "gifts" else "public",
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                        "search_text": search_text(
+                            CATEGORIES[r["category"]][0],
+                            labels[r["kind"]],
+                            r["description"],
+                            r["address"],
+                            r["postcode"],
+                        ),
+                    }
                 )
             )
     return rows
@@ -91,14 +83,14 @@ def floor(db: Path, rows: list[tuple[Any, ...]], *, bulk_index: bool) -> float:
 
     from livingmap.assets.search import place_key_sql
 
-    from .build import ASSET_COLUMNS
+    from .build import asset_columns
 
+    columns = asset_columns()
     conn = sqlite3.connect(db, isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"):
         conn.execute(f"PRAGMA {pragma}")
     sql = (
-        f"INSERT INTO assets_asset ({', '.join(ASSET_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(ASSET_COLUMNS))})"
+        f"INSERT INTO assets_asset ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     )
     started = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
@@ -204,11 +196,12 @@ def copy_floor(url: str, rows: list[tuple[Any, ...]]) -> float:
     fastest way into PostgreSQL: the floor for the PostgreSQL import."""
     import psycopg
 
-    from .build import ASSET_COLUMNS
+    from .build import asset_columns
 
+    columns = ", ".join(asset_columns())
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         started = time.perf_counter()
-        with cur.copy(f"COPY assets_asset ({', '.join(ASSET_COLUMNS)}) FROM STDIN") as copy:
+        with cur.copy(f"COPY assets_asset ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         conn.commit()

@@ -14,6 +14,9 @@ from django.template import loader
 
 from livingmap.areas.selectors import PostcodeNotFound, current_area, point_for_postcode
 from livingmap.assets.models import AssetKind, Category
+from livingmap.assets.records import ASSET_SCHEMA
+from livingmap.assets.records import EDITABLE_FIELDS as ASSET_EDITABLE_FIELDS
+from livingmap.core.records import form_field
 from livingmap.core.text import PostcodeError, normalise_postcode
 
 from .outbox import send_after_response
@@ -219,22 +222,23 @@ def _postcode_key(text: str) -> str:
     return "".join((text or "").split()).upper()
 
 
-class AssetForm(GovForm):
-    """The public fields of an asset, for editing, suggesting and adding."""
+def _asset_form_fields() -> dict[str, Any]:
+    """The form fields for the assets schema's editable fields (livingmap/assets/records.py)."""
+    fields = {}
+    for name in ASSET_EDITABLE_FIELDS:
+        overrides: dict[str, Any] = {}
+        if name == "kind":  # people never add individuals' gifts and skills here
+            overrides["choices"] = [c for c in AssetKind.choices if c[0] != AssetKind.GIFTS]
+        fields[name] = form_field(ASSET_SCHEMA[name], **overrides)
+    return fields
 
-    name = forms.CharField(max_length=300)
-    kind = forms.ChoiceField(choices=[c for c in AssetKind.choices if c[0] != AssetKind.GIFTS])
-    description = forms.CharField(widget=forms.Textarea, required=False, max_length=5000)
-    categories = forms.MultipleChoiceField(
-        choices=(), required=False, widget=forms.CheckboxSelectMultiple
-    )
-    address = forms.CharField(max_length=300, required=False)
-    postcode = forms.CharField(max_length=10, required=False)
-    website = forms.URLField(max_length=500, required=False, assume_scheme="https")
-    email = forms.EmailField(label="Email", max_length=254, required=False)
-    phone = forms.CharField(max_length=50, required=False)
-    opening_hours = forms.CharField(widget=forms.Textarea, required=False, max_length=2000)
-    accessibility = forms.CharField(widget=forms.Textarea, required=False, max_length=2000)
+
+#: The schema's editable fields as a form (Django's form metaclass collects them).
+_AssetFields = type("_AssetFields", (GovForm,), {"__module__": __name__, **_asset_form_fields()})
+
+
+class AssetForm(_AssetFields):  # type: ignore[valid-type, misc]
+    """The public fields of an asset, for editing, suggesting and adding."""
 
     govuk_errors = {
         "name": {"required": "Enter the name"},
@@ -270,19 +274,7 @@ class AssetForm(GovForm):
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.ASSET_FIELDS}
 
-    ASSET_FIELDS = (
-        "name",
-        "kind",
-        "description",
-        "categories",
-        "address",
-        "postcode",
-        "website",
-        "email",
-        "phone",
-        "opening_hours",
-        "accessibility",
-    )
+    ASSET_FIELDS = ASSET_EDITABLE_FIELDS
 
 
 class EditAssetForm(AssetForm):

@@ -22,6 +22,9 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.dateparse import parse_datetime
 
+from livingmap.assets.records import ASSET_SCHEMA
+from livingmap.assets.records import EDITABLE_FIELDS as ASSET_EDITABLE_FIELDS
+
 from .models import (
     AccessLog,
     AssetAdmin,
@@ -38,34 +41,13 @@ from .outbox import send_after_response
 from .selectors import account_for_email
 from .signals import personal_data_erase, personal_data_export
 
-#: The public fields people edit and suggest changes to (categories as a list of slugs).
-EDITABLE_FIELDS = (
-    "name",
-    "kind",
-    "description",
-    "categories",
-    "address",
-    "postcode",
-    "website",
-    "email",
-    "phone",
-    "opening_hours",
-    "accessibility",
-)
+#: The public fields people edit and suggest changes to (categories as a list of slugs), and
+#: their labels: the assets schema's (livingmap/assets/records.py).
+EDITABLE_FIELDS = ASSET_EDITABLE_FIELDS
 FIELD_LABELS = {
-    "name": "Name",
-    "kind": "Kind",
-    "description": "Description",
-    "categories": "Categories",
-    "address": "Address",
-    "postcode": "Postcode",
-    "website": "Website",
-    "email": "Email",
-    "phone": "Phone",
-    "opening_hours": "Opening hours",
-    "accessibility": "Accessibility",
-    "lon": "Longitude",
-    "lat": "Latitude",
+    name: label
+    for name, label in ASSET_SCHEMA.labels().items()
+    if name in EDITABLE_FIELDS or name in ("lon", "lat")
 }
 VERIFY_SALT = "livingmap.accounts.still-correct"
 VERIFY_EMAIL_SALT = "livingmap.accounts.verify-email"

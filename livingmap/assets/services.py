@@ -26,6 +26,7 @@ from livingmap.core.models import Dataset
 
 from .matching import CANDIDATE_FIELDS, SAME_PLACE_M, Candidate, Candidates
 from .models import Asset, AssetArea, AssetKind, AssetSource, Category, Visibility
+from .records import ASSET_SCHEMA, STORED_FIELDS
 from .search import bulk_text_index
 
 T = TypeVar("T")
@@ -36,81 +37,46 @@ BULK_BATCH = 5000
 BULK_TEXT_INDEX_FROM = 1000
 
 
-#: Fields an importer may set. A source only overwrites a field it set itself or that is blank,
-#: so an asset found in several data sets keeps a stable record whatever order they load in.
-RECORD_FIELDS = (
-    "name",
-    "kind",
-    "legal_form",
-    "description",
-    "address",
-    "postcode",
-    "lon",
-    "lat",
-    "footprint",
-    "website",
-    "email",
-    "phone",
-    "opening_hours",
-    "accessibility",
-    "tenure",
-    "tenure_detail",
-    "uprn",
-    "charity_number",
-    "visibility",
+#: Fields an importer may set (declared once, in records.py). A source only overwrites a field
+#: it set itself or that is blank, so an asset found in several data sets keeps a stable record
+#: whatever order they load in.
+RECORD_FIELDS = STORED_FIELDS
+
+
+def _values(self: Any) -> dict[str, Any]:
+    return {f: getattr(self, f) for f in RECORD_FIELDS}
+
+
+def _reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
+    """Pickled as its values in order: a large file's records come from the process that
+    reads it (`Importer.load_in_parts_of`), and this way they unpickle in 60 % of the time
+    an attribute dictionary takes."""
+    return AssetRecord, _every_value(self)
+
+
+def _as_source_data(self: Any) -> dict[str, Any]:
+    """The record as its data set gave it (kept on AssetSource.data): the fields it gave a
+    value, its categories and extra attributes. Blank fields are left out, as they say
+    nothing (they halve what a large import writes)."""
+    data = {
+        f: v
+        for f, v in zip(RECORD_FIELDS, _record_values(self), strict=True)
+        if v != "" and v is not None
+    }
+    if self.categories:
+        data["categories"] = sorted(self.categories)
+    if self.extra:
+        data["extra"] = self.extra
+    return data
+
+
+#: One asset as a data set describes it: what an importer's `transform` returns. Its fields
+#: are the assets schema's (records.py), in order, each with the schema's blank as default.
+AssetRecord: Any = ASSET_SCHEMA.record_class(
+    "AssetRecord",
+    __name__,
+    {"values": _values, "__reduce__": _reduce, "as_source_data": _as_source_data},
 )
-
-
-@dataclass
-class AssetRecord:
-    """One asset as a data set describes it: what an importer's `transform` returns."""
-
-    source_id: str
-    name: str
-    kind: str
-    categories: list[str] = field(default_factory=list)
-    legal_form: str = ""
-    description: str = ""
-    address: str = ""
-    postcode: str = ""
-    lon: float | None = None
-    lat: float | None = None
-    footprint: dict[str, Any] | None = None
-    website: str = ""
-    email: str = ""
-    phone: str = ""
-    opening_hours: str = ""
-    accessibility: str = ""
-    tenure: str = ""
-    tenure_detail: str = ""
-    uprn: str = ""
-    charity_number: str = ""
-    visibility: str = Visibility.PUBLIC
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def values(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in RECORD_FIELDS}
-
-    def __reduce__(self) -> tuple[type[AssetRecord], tuple[Any, ...]]:
-        """Pickled as its values in order: a large file's records come from the process that
-        reads it (`Importer.load_in_parts_of`), and this way they unpickle in 60 % of the time
-        an attribute dictionary takes."""
-        return AssetRecord, _every_value(self)
-
-    def as_source_data(self) -> dict[str, Any]:
-        """The record as its data set gave it (kept on AssetSource.data): the fields it gave a
-        value, its categories and extra attributes. Blank fields are left out, as they say
-        nothing (they halve what a large import writes)."""
-        data = {
-            f: v
-            for f, v in zip(RECORD_FIELDS, _record_values(self), strict=True)
-            if v != "" and v is not None
-        }
-        if self.categories:
-            data["categories"] = sorted(self.categories)
-        if self.extra:
-            data["extra"] = self.extra
-        return data
 
 
 #: A record's RECORD_FIELDS values as a tuple, in one call.
@@ -386,7 +352,13 @@ def _union(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, fl
 
 def locate_by_postcode(records: Sequence[tuple[str, AssetRecord]], report: ImportReport) -> None:
     """Give records without coordinates their postcode's point; warn about those left unlocated."""
-    wanted = sorted({r.postcode for _, r in records if r.lat is None and r.postcode})
+    wanted = sorted(
+        {
+            r.postcode
+            for _, r in records
+            if r.lat is None and r.postcode and "located_outside_area" not in r.extra
+        }
+    )
     points: dict[str, tuple[float | None, float | None]] = {}
     for chunk in chunked(wanted, 900):
         points.update(
@@ -398,6 +370,8 @@ def locate_by_postcode(records: Sequence[tuple[str, AssetRecord]], report: Impor
     for label, rec in records:
         if rec.lat is not None and rec.lon is not None:
             continue
+        if "located_outside_area" in rec.extra:
+            continue  # kept as serving the area from outside it (within.py): not located
         if rec.postcode and points.get(rec.postcode, (None, None))[1] is not None:
             rec.lon, rec.lat = points[rec.postcode]
         elif rec.postcode:

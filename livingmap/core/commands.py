@@ -104,6 +104,10 @@ def print_report(
         table.add_column(name, justify="right")
     table.add_row(*(str(v) for v in report.counts().values()))
     console.print(table)
+    if report.outside:
+        console.print(f"[bold]Outside the area[/bold] ({sum(report.outside.values())}):")
+        for reason, count in report.outside.items():
+            console.print(f"  {count} {reason}", markup=False)
     for title, problems in (("Rejected", report.rejected), ("Warnings", report.warnings)):
         if not problems:
             continue

@@ -19,11 +19,14 @@ docs/importers.md.
 from __future__ import annotations
 
 import csv
+import ctypes
 import gc
 import itertools
 import json
 import logging
 import multiprocessing
+import os
+import signal
 import sys
 import traceback
 from abc import ABC, abstractmethod
@@ -113,6 +116,9 @@ class ImportReport:
     skipped: int = 0
     rejected: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    #: Records outside the area an import keeps to (--within), counted by what was done and
+    #: why ("located outside Trafford by its point: left out").
+    outside: dict[str, int] = field(default_factory=dict)
     error: str = ""
     #: For an unexpected failure (a bug rather than a bad file): the traceback, for developers.
     traceback: str = ""
@@ -150,6 +156,7 @@ class ImportReport:
             **self.counts(),
             "rejected_rows": [p.as_dict() for p in self.rejected[:MAX_LISTED_PROBLEMS]],
             "warning_rows": [p.as_dict() for p in self.warnings[:MAX_LISTED_PROBLEMS]],
+            **({"outside_area": self.outside} if self.outside else {}),
             **({"traceback": self.traceback} if self.traceback else {}),
         }
 
@@ -199,6 +206,8 @@ class Importer(ABC):
         self.in_parts = False
         #: What `load` keeps from one part to the next, afresh for every run.
         self.run_state: dict[str, Any] = {}
+        #: Warnings about the row being transformed (`warn`), put on the report with its row.
+        self.row_warnings: list[str] = []
 
     # -- reading ---------------------------------------------------------------------------
     def read_rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -223,6 +232,16 @@ class Importer(ABC):
     @abstractmethod
     def load(self, records: list[tuple[str, Any]], report: ImportReport) -> None:
         """Write the records (in bulk), counting created / updated / unchanged on the report."""
+
+    def warn(self, label: str, reason: str) -> None:
+        """From `transform` or `check`: a warning about this row (a value that cannot be used,
+        left out), reported with the row if the row is imported."""
+        self.row_warnings.append(reason)
+
+    def check(self, record: Any, label: str) -> Any:
+        """After `transform`: check (and clean) the record as a whole, e.g. against the
+        domain's record schema; `warn` about values that cannot be used. Returns the record."""
+        return record
 
     def before(self, report: ImportReport) -> None:  # noqa: B027 - optional hook
         """Runs inside the transaction before the rows are read."""
@@ -290,11 +309,19 @@ class Importer(ABC):
                 if problem:
                     report.reject(label, problem)
                     continue
+            warnings = self.row_warnings
             try:
                 record = self.transform(row, label)
+                if record is not None:
+                    record = self.check(record, label)
             except RowRejected as exc:
+                warnings.clear()
                 report.reject(label, str(exc))
                 continue
+            if warnings:
+                for reason in warnings:
+                    report.warn(label, reason)
+                warnings.clear()
             if record is None:
                 report.skipped += 1
             else:
@@ -326,7 +353,9 @@ class Importer(ABC):
         its transaction), and leaves without running any clean-up of ours."""
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
-        reader = context.Process(target=self._read_for_parent, args=(send,), daemon=True)
+        reader = context.Process(
+            target=self._read_for_parent, args=(send, receive, os.getpid()), daemon=True
+        )
         reader.start()
         send.close()
         try:
@@ -356,10 +385,16 @@ class Importer(ABC):
                 reader.terminate()
             reader.join()
 
-    def _read_for_parent(self, send: Any) -> None:
+    def _read_for_parent(self, send: Any, receive: Any, parent: int) -> None:
         """In the reading process: send ("part", records, tally) for each part, then ("done",
         None, tally), or ("source" | "error", message, tally) if reading fails; each tally
-        counts the rows read, skipped and rejected since the one before."""
+        counts the rows read, skipped and rejected since the one before.
+
+        The reader dies with its parent and never touches the parent's database connection
+        (see `detach_from_parent`): an import killed part-way leaves no session behind holding
+        its transaction's locks."""
+        receive.close()  # the parent's end: once the parent is gone, a send fails at once
+        detach_from_parent(parent)
         # The first parts are smaller (a tenth, then three tenths, nine tenths), so that the
         # writing starts at once rather than after a whole part has been read.
         limit = self.load_in_parts_of or 1
@@ -387,6 +422,8 @@ class Importer(ABC):
             for item in self._records(counts, None, None):
                 part.append(item)
                 if len(part) >= size:
+                    if os.getppid() != parent:  # orphaned (where the kernel cannot tell us)
+                        os._exit(1)
                     send.send(("part", part, tally()))
                     part, sent, size = [], True, next(sizes)
             if part or not sent:
@@ -419,6 +456,73 @@ class Importer(ABC):
             report=report.as_dict(),
         )
         report.event_id = event.pk
+
+
+#: Database connections a reading process inherited: kept referenced so that they are never
+#: finalised there (a finalised libpq connection sends the server its Terminate message).
+_INHERITED_CONNECTIONS: list[Any] = []
+PR_SET_PDEATHSIG = 1
+
+
+def detach_from_parent(parent: int) -> None:
+    """In a process forked to help an import (it reads and transforms, and never needs the
+    database): die with the parent, and let go of the parent's database sockets.
+
+    * On Linux, the kernel sends this process SIGKILL when its parent dies (prctl
+      PR_SET_PDEATHSIG); if the parent died before that was set, this process ends now. Where
+      there is no prctl the reader checks its parent between parts, and its sends fail once the
+      parent's end of the pipe is gone.
+    * The forked process shares each open database connection's socket with its parent. While
+      it holds its copy, a parent killed mid-import does not close the connection: the server
+      keeps the session idle in transaction, with its locks, and the next import of the same
+      data set waits for them. Closing the connection here is wrong too: Django's close, or
+      libpq's PQfinish when the connection is freed, sends the server a Terminate message on
+      the shared socket, ending the parent's session. So this process's copy of each socket is
+      replaced with /dev/null (dup2): the socket is then held by the parent alone, and anything
+      that ever writes to the connection here writes to nothing. The connection objects are
+      kept referenced, so they are never finalised, and any use of them here fails at once
+      (the "server" reads as closed) instead of touching the parent's session.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+    from django.db import connections
+
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for wrapper in connections.all(initialized_only=True):
+            raw = wrapper.connection
+            if raw is None:
+                continue
+            _INHERITED_CONNECTIONS.append(raw)
+            fd = _socket_of(raw)
+            if fd is not None and fd >= 0:
+                os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _socket_of(raw: Any) -> int | None:
+    """The socket of a driver's connection (psycopg: `pgconn.socket`), or None (SQLite: a file
+    this process only reads through the parent's locks, and never writes)."""
+    pgconn = getattr(raw, "pgconn", None)
+    if pgconn is not None:
+        try:
+            return int(pgconn.socket)
+        except Exception:  # a connection already closed has no socket
+            return None
+    fileno = getattr(raw, "fileno", None)
+    if callable(fileno):
+        try:
+            return int(fileno())
+        except Exception:
+            return None
+    return None
 
 
 class MisshapenRow(str):

@@ -3,7 +3,8 @@
 `REGISTRY` maps the names used by `livingmap import_assets NAME` to importer classes; a module
 adds its built-in layers with the `register` decorator (trafford.py). Two importers read any
 file through a mapping file instead of code, and so are not in the registry:
-`mapping.MappedCSVImporter` (`livingmap import_csv`) and `osm.OSMImporter`
+`mapping.MappedImporter` (`livingmap import_csv`, `livingmap import_mapped`: CSV, GeoJSON,
+JSON or XLSX) and `osm.OSMImporter`
 (`livingmap import_osm`). docs/importers.md describes them all.
 """
 
@@ -11,7 +12,14 @@ from __future__ import annotations
 
 from . import trafford  # noqa: F401 - registers the Trafford layers
 from .base import REGISTRY, AssetImporter, register
-from .mapping import MappedCSVImporter
+from .mapping import MappedCSVImporter, MappedImporter
 from .osm import OSMImporter
 
-__all__ = ["REGISTRY", "AssetImporter", "MappedCSVImporter", "OSMImporter", "register"]
+__all__ = [
+    "REGISTRY",
+    "AssetImporter",
+    "MappedCSVImporter",
+    "MappedImporter",
+    "OSMImporter",
+    "register",
+]

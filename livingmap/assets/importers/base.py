@@ -6,12 +6,17 @@ from typing import Any, TypeVar
 
 from livingmap.core.geo import GeometryError, check_in_uk, geometry_from_geojson
 from livingmap.core.importing import Importer, ImportReport, RowRejected
+from livingmap.core.records import UnusableValue
 from livingmap.core.text import clean_postcode, tidy
 
+from ..records import ASSET_SCHEMA, CHECKED_FIELDS
 from ..services import AssetRecord, LoadInParts, build_area_index, import_asset_records
 from ..taxonomy import ensure_taxonomy
+from ..within import Within
 
 REGISTRY: dict[str, type[AssetImporter]] = {}
+#: The schema's checked fields, looked up once (`AssetImporter.check` runs for every record).
+_CHECKED = tuple((name, ASSET_SCHEMA[name]) for name in CHECKED_FIELDS)
 T = TypeVar("T", bound=type["AssetImporter"])
 
 
@@ -29,12 +34,18 @@ class AssetImporter(Importer):
 
     def before(self, report: ImportReport) -> None:
         ensure_taxonomy()
+        within = self.within()
+        if within is not None:
+            within.prepare()  # the area's boundary, read once; an unknown area fails here
 
     def load(self, records: list[tuple[str, Any]], report: ImportReport) -> None:
         assert self.dataset_row is not None, "an asset importer must name its dataset"
         index = self.run_state.get("area_index", self.options.get("area_index"))
         if index is None and self.in_parts:
             index = self.run_state["area_index"] = build_area_index()  # once for every part
+        within = self.within()
+        if within is not None:
+            records = within.keep(records, report)
         import_asset_records(
             dataset=self.dataset_row,
             records=records,
@@ -42,6 +53,34 @@ class AssetImporter(Importer):
             index=index,
             parts=self.run_state.setdefault("parts", LoadInParts()),
         )
+
+    def check(self, record: Any, label: str) -> Any:
+        """Every record's checked fields (email, web address, postcode, UPRN, charity number:
+        the schema's cleaners, records.py) cleaned; a value that cannot be used is left out,
+        with a warning for its row, never dropped in silence."""
+        if isinstance(record, AssetRecord):
+            for name, field in _CHECKED:
+                value = getattr(record, name)
+                if not value:
+                    continue
+                try:
+                    cleaned = field.cleaned(value)
+                except UnusableValue as exc:
+                    self.warn(label, f"{exc}: imported without it")
+                    cleaned = ""
+                if cleaned is not value:
+                    setattr(record, name, cleaned)
+        return record
+
+    def within(self) -> Within | None:
+        """The area this run keeps to (`within=` and `outside=` options, e.g. from the
+        command's --within and --outside), or None: every record is loaded."""
+        if "within" not in self.run_state:
+            area = self.options.get("within")
+            self.run_state["within"] = (
+                Within(area=area, outside=self.options.get("outside") or "leave") if area else None
+            )
+        return self.run_state["within"]
 
     # -- helpers for transform ---------------------------------------------------------------
     @staticmethod
@@ -105,6 +144,8 @@ class AssetImporter(Importer):
 
     @staticmethod
     def website(value: str) -> str:
+        """A web address with its scheme (https:// where none is given); `check` then refuses,
+        with a warning, one that is not a web address."""
         value = value.strip()
         if not value:
             return ""
@@ -114,6 +155,8 @@ class AssetImporter(Importer):
 
     @staticmethod
     def email(value: str) -> str:
+        """The value if it may be an email address, else '' (a contact column that holds a
+        telephone number); `check` then refuses, with a warning, one that is not."""
         value = value.strip()
         return value if "@" in value and " " not in value else ""
 

@@ -756,3 +756,76 @@ def test_a_record_crosses_from_the_reading_process_whole():
     )
     again = pickle.loads(pickle.dumps(record))  # noqa: S301 - bytes we just made
     assert again == record and again.extra is not record.extra
+
+
+# -- values that cannot be used -------------------------------------------------------------------
+
+
+def test_a_value_that_cannot_be_used_is_a_warning_with_its_row_and_the_record_is_kept(tmp_path):
+    """An email address that is not one, a web address that is not one (or not http), a UPRN
+    or charity number that is not one: each is left out of the record and reported with its
+    row in the data-quality report, never dropped in silence. Good values are cleaned as the
+    site's forms clean them (https:// added to a bare address, 'mailto:' taken off)."""
+    place = a_trafford_postcode()
+    header = ["Ref", "Name", "Postcode", "Email", "Web", "UPRN", "Charity"]
+    rows = [
+        header,
+        [
+            "1",
+            "Good Hall",
+            place.postcode,
+            "mailto:hello@good.org.uk",
+            "www.good.org.uk",
+            "100012345678",
+            "1123456",
+        ],
+        ["2", "Bad Email Hall", place.postcode, "hello at bad dot org", "", "", ""],
+        ["3", "Bad Web Hall", place.postcode, "", "see our Facebook page", "", ""],
+        ["4", "Script Hall", place.postcode, "", "javascript:alert(1)", "", ""],
+        ["5", "Bad Numbers Hall", place.postcode, "", "", "12-34", "not registered"],
+    ]
+    mapping = (
+        '[columns]\nsource_id = "Ref"\nname = "Name"\npostcode = "Postcode"\nemail = "Email"\n'
+        'website = "Web"\nuprn = "UPRN"\ncharity_number = "Charity"\n[fixed]\nkind = "physical"\n'
+    )
+    report = run(tmp_path, mapping, rows, commit=True)
+    assert not report.error and not report.rejected
+    assert report.created + report.updated == 5
+    assert [(p.row, p.reason) for p in report.warnings] == [
+        ("line 3", "email 'hello at bad dot org' is not an email address: imported without it"),
+        (
+            "line 4",
+            "web address 'see our Facebook page' is not a web address: imported without it",
+        ),
+        (
+            "line 5",
+            "web address 'javascript:alert(1)' is not an http or https address: imported without it",
+        ),
+        ("line 6", "UPRN '12-34' is not a UPRN (at most 12 digits): imported without it"),
+        (
+            "line 6",
+            "charity number 'not registered' is not a registered charity number: imported without it",
+        ),
+    ]
+    sources = AssetSource.objects.filter(dataset__slug="test-register")
+    by_ref = {s.source_id: s.asset for s in sources.select_related("asset")}
+    good = by_ref["1"]
+    assert (good.email, good.website, good.uprn, good.charity_number) == (
+        "hello@good.org.uk",
+        "https://www.good.org.uk",
+        "100012345678",
+        "1123456",
+    )
+    for ref in ("2", "3", "4", "5"):
+        asset = by_ref[ref]
+        assert (asset.email, asset.website, asset.uprn, asset.charity_number) == ("", "", "", "")
+        assert asset.lat == place.lat  # the rest of the record is kept
+    # The data-quality report kept with the import says the same.
+    event = ImportEvent.objects.get(pk=report.event_id)
+    assert [w["row"] for w in event.report["warning_rows"]] == [
+        "line 3",
+        "line 4",
+        "line 5",
+        "line 6",
+        "line 6",
+    ]

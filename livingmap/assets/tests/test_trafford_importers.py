@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -81,6 +83,8 @@ class Layer:
     #: The source id a row should get; None when the layer's ids are not per row.
     source_id: Callable[[dict[str, Any]], str] | None = None
     legal_form: str | None = None
+    #: The web address column, where a value may be one that cannot be used (a warning).
+    website: str | None = None
 
 
 def key_of(name_col: str, postcode_col: str) -> Callable[[dict[str, Any]], str]:
@@ -197,6 +201,7 @@ LAYERS: dict[str, Layer] = {
         postcode_only=True,
         source_id=lambda r: r["registered_charity_number"],
         legal_form=LegalForm.CHARITY,
+        website="charity_contact_web",
     ),
     "trafford-sports-clubs": Layer(
         AssetKind.ASSOCIATION,
@@ -261,7 +266,24 @@ def expected_from_file(name: str) -> Expected:
         )
         if not has_point and clean_postcode(row.get(layer.postcode) or "") not in known:
             warnings += 1
+        if layer.website and not usable_web_address(row[layer.website]):
+            warnings += 1
     return Expected(len(rows), rejected, warnings)
+
+
+def usable_web_address(value: str) -> bool:
+    """Whether a register's web address can be used (blank counts as usable: nothing to say),
+    judged by the standard library's URL parser rather than the importer's own cleaner."""
+    text = null_if_blank(value)
+    if not text:
+        return True
+    if "://" not in text:
+        text = "https://" + text.lstrip("/")
+    parts = urlsplit(text)
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and bool(
+        re.fullmatch(r"(?:[a-z0-9_-]+\.)+[a-z]{2,63}\.?", host)
+    )
 
 
 def clear_layer(name: str) -> None:
@@ -642,7 +664,23 @@ def test_charities_whose_contact_postcode_is_unknown_are_imported_unlocated_and_
     known = set(Postcode.objects.values_list("postcode", flat=True))
     by_line = {f"line {number}": row for number, row in enumerate(rows, start=2)}
     assert report.warnings
+    unusable = {
+        f"line {n}": row
+        for n, row in enumerate(rows, start=2)
+        if not usable_web_address(row["charity_contact_web"])
+    }
+    # A web address that is not one is reported with its row and left out, never in silence.
+    assert unusable
+    web_warnings = [p for p in report.warnings if p.reason.startswith("web address ")]
+    assert {p.row for p in web_warnings} == set(unusable)
+    for problem in web_warnings:
+        value = unusable[problem.row]["charity_contact_web"].strip()
+        assert f"'https://{value.lstrip('/')}' is not a web address" in problem.reason
+        number = unusable[problem.row]["registered_charity_number"]
+        assert Asset.objects.get(charity_number=number).website == ""
     for problem in report.warnings:
+        if problem in web_warnings:
+            continue
         row = by_line[problem.row]
         postcode = clean_postcode(row["charity_contact_postcode"])
         assert postcode not in known
@@ -652,7 +690,7 @@ def test_charities_whose_contact_postcode_is_unknown_are_imported_unlocated_and_
         assert asset.lat is None and asset.lon is None
         assert not asset.area_links.exists()
     located = [r for r in rows if clean_postcode(r["charity_contact_postcode"]) in known]
-    assert len(located) + len(report.warnings) == len(rows)
+    assert len(located) + len(report.warnings) - len(web_warnings) == len(rows)
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:

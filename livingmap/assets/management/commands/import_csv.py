@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from livingmap.assets.importers.mapping import MappedCSVImporter
+from livingmap.assets.within import OUTSIDE_CHOICES
 from livingmap.core.commands import ImportCommand
 
 
@@ -22,7 +23,24 @@ class Command(ImportCommand):
             metavar="MAPPING.toml",
             help="the mapping file: the data set, and which column holds which field",
         )
+        parser.add_argument(
+            "--within",
+            metavar="AREA",
+            help='keep only records located inside this area: "loaded" (the area this site '
+            "holds) or an area's code, e.g. E08000009; the rest are counted in the report",
+        )
+        parser.add_argument(
+            "--outside",
+            choices=OUTSIDE_CHOICES,
+            help="with --within, what to do with a record located outside the area: leave it "
+            "out (the default), or keep it as serving the area, not located in it",
+        )
         super().add_arguments(parser)
 
     def get_importer(self, options: dict[str, Any]) -> MappedCSVImporter:
-        return MappedCSVImporter(options["file"], mapping=options["mapping"])
+        return MappedCSVImporter(
+            options["file"],
+            mapping=options["mapping"],
+            within=options["within"],
+            outside=options["outside"],
+        )
