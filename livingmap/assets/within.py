@@ -35,7 +35,7 @@ AREA_LEVELS = (AreaLevel.LOCAL_AUTHORITY, AreaLevel.WARD, AreaLevel.LSOA)
 class Within:
     """Keep only records inside an area (see the module docstring)."""
 
-    #: "loaded" (the area this instance holds) or an area's GSS code ("E08000009").
+    #: "loaded" (the area this instance holds) or an area's GSS code ("E06000042").
     area: str = "loaded"
     outside: str = "leave"
     name: str = ""

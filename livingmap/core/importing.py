@@ -117,7 +117,7 @@ class ImportReport:
     rejected: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     #: Records outside the area an import keeps to (--within), counted by what was done and
-    #: why ("located outside Trafford by its point: left out").
+    #: why ("located outside the area by its point: left out").
     outside: dict[str, int] = field(default_factory=dict)
     error: str = ""
     #: For an unexpected failure (a bug rather than a bad file): the traceback, for developers.

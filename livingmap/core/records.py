@@ -289,7 +289,7 @@ def clean_url(value: str) -> str:
 
 
 def clean_postcode_strictly(value: str) -> str:
-    """A full UK postcode, normalised ('m154ab' -> 'M15 4AB'), or UnusableValue for anything
+    """A full UK postcode, normalised ('sw1a1aa' -> 'SW1A 1AA'), or UnusableValue for anything
     else (a partial postcode such as 'WA15', a place name)."""
     try:
         return normalise_postcode(value)

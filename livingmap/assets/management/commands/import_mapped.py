@@ -29,7 +29,7 @@ class Command(ImportCommand):
             "--within",
             metavar="AREA",
             help='keep only records located inside this area: "loaded" (the area this site '
-            "holds) or an area's code, e.g. E08000009; the rest are counted in the report",
+            "holds) or an area's code, e.g. E06000042; the rest are counted in the report",
         )
         parser.add_argument(
             "--outside",
