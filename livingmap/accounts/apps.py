@@ -11,7 +11,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.core.signals import request_finished, request_started
 
-        from livingmap.accounts import outbox
+        from livingmap.accounts import checks, outbox  # noqa: F401 (checks registers itself)
         from livingmap.accounts.permissions import load_rules
 
         load_rules(self)
