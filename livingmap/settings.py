@@ -10,8 +10,8 @@ Environment variables:
         EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS ("1", STARTTLS), EMAIL_USE_SSL ("1":
         TLS from the start, as on port 465), DEFAULT_FROM_EMAIL.
     LIVINGMAP_HSTS_SECONDS  Strict-Transport-Security max-age when DEBUG is off (default 0: off).
-    LIVINGMAP_REQUIRE_2FA   "0" lets officers and administrators work without two-factor sign-in
-        (default "1"; only for a local demo).
+    LIVINGMAP_REQUIRE_2FA   "0" lets officers, connectors, brokers and administrators use their
+        powers without two-factor sign-in (default "1"; only for a local demo).
     LIVINGMAP_RATELIMIT     "0" turns rate limits off (default on).
     LIVINGMAP_MAX_REQUEST_BYTES  the largest request body accepted (default 20 MB), else 413.
     LIVINGMAP_BEHIND_PROXY  "1" when exactly one trusted proxy stands in front (and the app
@@ -23,8 +23,8 @@ Environment variables:
     LIVINGMAP_VAR_DIR       where the SQLite database and other local files go (default var/).
     LIVINGMAP_DATA_DIR      the open data the demo and built-in importers read (default data/).
     LOG_LEVEL               logging level (default WARNING).
-    LIVINGMAP_ADMIN_REQUIRE_2FA  "0" lets officers and administrators into Django's admin
-        without two-factor sign-in (default "1"; see docs/security.md).
+    LIVINGMAP_ADMIN_REQUIRE_2FA  "0" lets staff accounts into Django's admin without two-factor
+        sign-in (default "1"; see docs/security.md).
     LIVINGMAP_PLAIN_HTTP    "1" when served over plain HTTP on loopback (`make run`): cookies are
         not marked Secure. Never set it for a site reached over a network.
     LIVINGMAP_CACHE_DIR     a directory for a file-based cache shared by all worker processes
