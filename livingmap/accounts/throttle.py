@@ -46,7 +46,10 @@ def _account_key(username: str) -> str:
     from .selectors import account_for_email
 
     name = _normalised(username)
-    user = account_for_email(name) if name else None
+    # Looked up before the form has checked the name: one with a NUL (which PostgreSQL refuses
+    # in a query) or other control character names no account, and is counted as typed.
+    usable = name and name.isprintable()
+    user = account_for_email(name) if usable else None
     return f"user:{user.pk}" if user is not None else f"name:{name}"
 
 

@@ -406,3 +406,11 @@ def test_a_refused_request_logs_one_line_and_no_traceback(cast, caplog):
         assert record.exc_info is None and not record.exc_text
         assert "\n" not in record.getMessage() and "Forbidden" in record.getMessage()
     assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize("name", ["nul\x00@example.org", "tab\t@example.org", "\x00"])
+def test_a_name_with_control_characters_is_counted_not_looked_up(db, name):
+    """The throttle reads the name before the form checks it: a NUL must not reach the
+    database (PostgreSQL refuses it), and the form then answers 400."""
+    statuses = [_attempt("203.0.113.40", name, "wrong").status_code for _ in range(6)]
+    assert statuses == [400] * 5 + [429]
