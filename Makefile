@@ -42,8 +42,18 @@ demo: install
 	$(BIN)/livingmap load_demo --if-empty --quiet
 
 # Two worker processes share one file-based cache, so that rate limits count across both.
+# Served as in production, without debug pages (safe to expose; docs/deploying.md): a secret key
+# made once into var/secret_key unless SECRET_KEY is set, static files collected for WhiteNoise,
+# cookies without the Secure flag only because this serves plain HTTP on 127.0.0.1.
+RUN_VAR = $${LIVINGMAP_VAR_DIR:-$(abspath var)}
+RUN_ENV = DEBUG=$${DEBUG:-0} LIVINGMAP_PLAIN_HTTP=$${LIVINGMAP_PLAIN_HTTP:-1} \
+  SECRET_KEY="$${SECRET_KEY:-$$(cat $(RUN_VAR)/secret_key)}" \
+  LIVINGMAP_CACHE_DIR=$${LIVINGMAP_CACHE_DIR:-$(RUN_VAR)/cache}
 run: demo
-	DEBUG=$${DEBUG:-1} LIVINGMAP_CACHE_DIR=$${LIVINGMAP_CACHE_DIR:-$${LIVINGMAP_VAR_DIR:-$(abspath var)}/cache} \
+	@mkdir -p $(RUN_VAR); test -n "$$SECRET_KEY" -o -s $(RUN_VAR)/secret_key || (umask 077; \
+	  $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > $(RUN_VAR)/secret_key)
+	$(RUN_ENV) $(BIN)/livingmap collectstatic --no-input --verbosity 0
+	$(RUN_ENV) \
 	  $(BIN)/gunicorn livingmap.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --no-control-socket
 
 # The browser tests need axe-core; without npm they are skipped, with the reason shown.

@@ -12,8 +12,8 @@ Environment variables:
         EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS ("1", STARTTLS), EMAIL_USE_SSL ("1":
         TLS from the start, as on port 465), DEFAULT_FROM_EMAIL.
     LIVINGMAP_HSTS_SECONDS  Strict-Transport-Security max-age when DEBUG is off (default 0: off).
-    LIVINGMAP_REQUIRE_2FA   "0" lets officers and administrators work without two-factor sign-in
-        (default "1"; only for a local demo).
+    LIVINGMAP_REQUIRE_2FA   "0" lets officers, connectors, brokers and administrators use their
+        powers without two-factor sign-in (default "1"; only for a local demo).
     LIVINGMAP_RATELIMIT     "0" turns rate limits off (default on).
     LIVINGMAP_MAX_REQUEST_BYTES  the largest request body accepted (default 20 MB), else 413.
     LIVINGMAP_BEHIND_PROXY  "1" when exactly one trusted proxy stands in front (and the app
@@ -25,8 +25,10 @@ Environment variables:
     LIVINGMAP_VAR_DIR       where the SQLite database and other local files go (default var/).
     LIVINGMAP_DATA_DIR      the open data the demo and built-in importers read (default data/).
     LOG_LEVEL               logging level (default WARNING).
-    LIVINGMAP_ADMIN_REQUIRE_2FA  "0" lets officers and administrators into Django's admin
-        without two-factor sign-in (default "1"; see docs/security.md).
+    LIVINGMAP_ADMIN_REQUIRE_2FA  "0" lets staff accounts into Django's admin without two-factor
+        sign-in (default "1"; see docs/security.md).
+    LIVINGMAP_PLAIN_HTTP    "1" when served over plain HTTP on loopback (`make run`): cookies are
+        not marked Secure. Never set it for a site reached over a network.
     LIVINGMAP_CACHE_DIR     a directory for a file-based cache shared by all worker processes
         (rate limits need a shared cache when more than one process serves the site).
 See docs/accounts.md and docs/security.md.
@@ -90,7 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "livingmap.accounts.middleware.ApiRateLimitMiddleware",
-    "livingmap.accounts.middleware.AdminTwoFactorMiddleware",
+    "livingmap.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -176,8 +178,11 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# LIVINGMAP_PLAIN_HTTP=1 (set by `make run`, which serves plain HTTP on 127.0.0.1 only): the
+# cookies go without the Secure flag, which a browser would not send back over plain HTTP.
+_plain_http = os.environ.get("LIVINGMAP_PLAIN_HTTP", "") == "1"
+SESSION_COOKIE_SECURE = not (DEBUG or _plain_http)
+CSRF_COOKIE_SECURE = not (DEBUG or _plain_http)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
@@ -259,8 +264,12 @@ RATELIMIT_ENABLE = os.environ.get("LIVINGMAP_RATELIMIT", "1") == "1"
 RATELIMIT_USE_CACHE = "default"
 # Rates (django-ratelimit syntax): per client address unless said otherwise.
 LIVINGMAP_RATES = {
+    # Failed sign-ins (accounts/throttle.py, docs/security.md): per address, per account and
+    # address, per account from browsers it never signed in from, per remembered browser.
     "login_ip": "30/10m",
-    "login_username": "5/10m",
+    "login_pair": "5/10m",
+    "login_username": "20/h",
+    "login_device": "10/10m",
     "two_factor": "10/10m",
     "signup": "10/h",
     "password_reset": "5/h",
@@ -277,6 +286,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (4xx) is logged as one line, without a traceback (core/log_filters.py).
+    "filters": {"refusals_on_one_line": {"()": "livingmap.core.log_filters.RefusalsOnOneLine"}},
+    "loggers": {"django.request": {"filters": ["refusals_on_one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 

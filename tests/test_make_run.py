@@ -216,3 +216,18 @@ def test_static_files_are_served(make_run: Served) -> None:
         status, content_type, _ = make_run.get(href)
         assert status == 200, href
         assert content_type.startswith("text/css"), href
+
+
+def test_a_missing_page_does_not_list_the_url_patterns(make_run: Served) -> None:
+    """`make run` serves without debug pages: a 404 is the site's own page, not Django's list
+    of every URL pattern, and a key made once is kept in var/ for the next run."""
+    status, content_type, body = make_run.get("/no-such-page-here/")
+    assert status == 404
+    assert content_type.startswith("text/html")
+    assert "Page not found" in body
+    for debug_sign in ("URLconf", "DEBUG = True", "timebank/<slug:slug>", "api/openapi.json"):
+        assert debug_sign not in body, debug_sign
+    key = make_run.var_dir / "secret_key"
+    assert len(key.read_text().strip()) >= 50
+    assert key.stat().st_mode & 0o077 == 0, "the secret key file is readable by others"
+    assert "insecure" not in key.read_text()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from .admin_site import LivingMapAdminSite
 from .models import (
     AccessLog,
     AssetAdmin,
@@ -98,3 +99,7 @@ class AssetWithAdminsAdmin(AssetListingAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Asset]:
         return super().get_queryset(request).filter(personal__isnull=True)
+
+
+# Django's admin goes through the site's sign-in (rate limited) and the second factor.
+admin.site.__class__ = LivingMapAdminSite

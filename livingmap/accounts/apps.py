@@ -23,7 +23,7 @@ class AccountsConfig(LivingMapApp):
         super().ready()  # its rules.py, as every app's
         from django.core.signals import request_finished, request_started
 
-        from livingmap.accounts import outbox
+        from livingmap.accounts import checks, outbox  # noqa: F401 (checks registers itself)
         from livingmap.accounts.permissions import RULES, can
         from livingmap.core.contract import use_permission_checker
 

@@ -1,5 +1,5 @@
-"""Checks views make before acting: permission (through `can`), two-factor sign-in for officers,
-and rate limits. Views call these; they never look at roles themselves."""
+"""Checks views make before acting: permission (through `can`), where to send a person refused
+for want of the second factor, and rate limits. Views call these; they never look at roles themselves."""
 
 from __future__ import annotations
 
@@ -15,26 +15,38 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_ratelimit.core import is_ratelimited
 
-from .permissions import RULES, can
-from .roles import needs_two_factor
+from .permissions import RULES, can, needs_second_factor
 
 
 def guard(request: HttpRequest, action: str, obj: Any = None) -> HttpResponse | None:
     """None if the user may go on; else the response to send (sign in, two-factor) or
-    PermissionDenied with the reason."""
+    PermissionDenied with the reason. The second factor itself is enforced by the registry
+    (see permissions.py); this only chooses where a refused person is sent."""
     user = request.user
     if not can(user, action, obj):
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if needs_second_factor(user, action, obj):
+            return to_two_factor(request)
         raise PermissionDenied(
             f"You do not have permission to {RULES[action].description or action}."
         )
-    if needs_two_factor(user) and not user.is_verified():
-        query = urlencode({"next": request.get_full_path()})
-        return redirect(f"{reverse('account_two_factor')}?{query}")
     return None
+
+
+def to_two_factor(request: HttpRequest) -> HttpResponse:
+    """Send the person to two-factor sign-in, and back to this page after (a GET), or to the
+    page they came from (after a refused POST, whose address may only take POSTs)."""
+    target = request.get_full_path() if request.method in ("GET", "HEAD") else ""
+    if not target:
+        referer = request.META.get("HTTP_REFERER", "")
+        if url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
+            target = referer
+    query = urlencode({"next": target}) if target else ""
+    return redirect(f"{reverse('account_two_factor')}{'?' + query if query else ''}")
 
 
 def client_address(group: str, request: HttpRequest) -> str:
@@ -78,8 +90,8 @@ def rate_limited(
     )
 
 
-def too_many(request: HttpRequest, what: str) -> HttpResponse:
-    return render(request, "accounts/too_many.html", {"what": what}, status=429)
+def too_many(request: HttpRequest, what: str, message: str = "") -> HttpResponse:
+    return render(request, "accounts/too_many.html", {"what": what, "message": message}, status=429)
 
 
 def requires(action: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

@@ -30,34 +30,45 @@ class ApiRateLimitMiddleware:
         return self.get_response(request)
 
 
-class AdminTwoFactorMiddleware:
-    """Django's admin is an administrator's page too: officers and administrators pass
-    two-factor sign-in before it (its own login page stays reachable). On when
-    LIVINGMAP_ADMIN_REQUIRE_2FA is set (see docs/security.md)."""
+class TwoFactorMiddleware:
+    """Says why a staff member signed in with a password only was refused.
+
+    It grants and refuses nothing itself: the permission registry withholds every staff power
+    from such a session (accounts/roles.py). A page that refused them (PermissionDenied, from
+    `require`, a service or a view) sends them to two-factor sign-in instead of a bare 403; an
+    API operation's 403 says plainly that two-factor sign-in is needed. Django's admin asks for
+    the second factor itself (accounts/admin_site.py)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from urllib.parse import urlencode
+        response = self.get_response(request)
+        if response.status_code == 403 and request.path.startswith("/api/") and _withheld(request):
+            from .permissions import SECOND_FACTOR_MESSAGE
 
-        from django.shortcuts import redirect
-        from django.urls import reverse
+            return JsonResponse({"detail": SECOND_FACTOR_MESSAGE}, status=403)
+        return response
 
-        from .roles import needs_two_factor
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.core.exceptions import PermissionDenied
 
-        user = getattr(request, "user", None)
         if (
-            settings.LIVINGMAP_ADMIN_REQUIRE_2FA
-            and request.path.startswith("/admin/")
-            and user is not None
-            and user.is_authenticated
-            and needs_two_factor(user)
-            and not user.is_verified()
+            isinstance(exception, PermissionDenied)
+            and not request.path.startswith("/api/")
+            and _withheld(request)
         ):
-            query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('account_two_factor')}?{query}")
-        return self.get_response(request)
+            from .guards import to_two_factor
+
+            return to_two_factor(request)
+        return None
+
+
+def _withheld(request: HttpRequest) -> bool:
+    from .roles import staff_powers_withheld
+
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated and staff_powers_withheld(user)
 
 
 class RequestSizeLimitMiddleware:

@@ -24,7 +24,7 @@ from livingmap.areas.selectors import PostcodeNotFound
 from livingmap.assets.models import Asset, AssetKind
 from livingmap.core.text import PostcodeError
 
-from . import selectors, services
+from . import selectors, services, throttle
 from .forms import (
     ClaimForm,
     ConsentForm,
@@ -150,13 +150,20 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        by_ip = rate_limited(request, "login_ip")
-        by_name = rate_limited(request, "login_username", by_username=True)
-        if by_ip or by_name:
-            return too_many(request, "sign-in attempts")
+        # Counted and refused before the password is checked (accounts/throttle.py).
+        self.attempt = throttle.SignInAttempt(request, request.POST.get("username", ""))
+        if (over := self.attempt.refusal()) is not None:
+            return too_many(request, "sign-in attempts", throttle.refusal_message(over))
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        throttle.remember_device(response, form.get_user())
+        return response
+
     def form_invalid(self, form: Any) -> HttpResponse:
+        if getattr(self, "attempt", None) is not None:
+            self.attempt.failed()
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
@@ -180,6 +187,13 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     form_class = GovSetPasswordForm
     success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Only the person can open the emailed link: this browser may sign in to the account
+        # even while strangers' wrong passwords hold back new devices (accounts/throttle.py).
+        response = super().form_valid(form)
+        throttle.remember_device(response, form.user)
+        return response
 
     def form_invalid(self, form: Any) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)

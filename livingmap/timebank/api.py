@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 from pydantic import Field
 
-from livingmap.accounts.permissions import can
+from livingmap.accounts.permissions import SECOND_FACTOR_MESSAGE, can, needs_second_factor
 
 from . import selectors, services
 from .models import Account, Exchange, Listing, TimeBank
@@ -139,6 +139,10 @@ def _refuse(exc: services.TimeBankError) -> HttpError:
 
 def _account(request: HttpRequest, account_id: int) -> Account:
     account = Account.objects.select_related("bank", "member").filter(pk=account_id).first()
+    if account is not None and needs_second_factor(
+        request.user, "timebank.view_statement", account
+    ):
+        raise HttpError(403, SECOND_FACTOR_MESSAGE)
     if account is None or not can(request.user, "timebank.view_statement", account):
         raise HttpError(404, "No such account, or it is not yours to see.")
     return account
@@ -158,10 +162,10 @@ def _exchange(request: HttpRequest, exchange_id: int) -> Exchange:
         .filter(pk=exchange_id)
         .first()
     )
-    if ex is None or not (
-        can(request.user, "timebank.view_statement", ex.payer)
-        or can(request.user, "timebank.view_statement", ex.payee)
-    ):
+    sides = (ex.payer, ex.payee) if ex is not None else ()
+    if not any(can(request.user, "timebank.view_statement", side) for side in sides):
+        if any(needs_second_factor(request.user, "timebank.view_statement", s) for s in sides):
+            raise HttpError(403, SECOND_FACTOR_MESSAGE)
         raise HttpError(404, "No such exchange, or it is not yours to see.")
     return ex
 

@@ -148,6 +148,33 @@ class BulkForm(GovukForm):
         self.fields["others"].label_from_instance = lambda a: a.name
 
 
+#: The largest credit limit a broker can set: a year of full-time help, far beyond any real one,
+#: so a slip of the keyboard is refused rather than stored.
+MAX_CREDIT_LIMIT_MINUTES = 2000 * 60
+
+
+class CreditLimitForm(GovukForm):
+    """How far below zero one member's balance may go; blank for no limit."""
+
+    limit = forms.IntegerField(
+        label="How far below zero may their balance go, in minutes?",
+        help_text=(
+            "For example, 600 for 10 hours, or 0 so they must earn time before spending it. "
+            "Leave it blank for no limit."
+        ),
+        required=False,
+        min_value=0,
+        max_value=MAX_CREDIT_LIMIT_MINUTES,
+        error_messages={
+            "invalid": "Enter the credit limit as a whole number of minutes",
+            "min_value": "The credit limit must be 0 minutes or more",
+            "max_value": (
+                f"The credit limit must be {MAX_CREDIT_LIMIT_MINUTES:,} minutes or fewer"
+            ),
+        },
+    )
+
+
 class StatementRangeForm(forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

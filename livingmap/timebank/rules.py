@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from livingmap.accounts.permissions import rule
-from livingmap.accounts.roles import is_officer
+from livingmap.accounts.roles import is_officer, staff_powers_source, staff_powers_withheld
 
 
 def _signed_in(user: Any) -> bool:
@@ -14,17 +14,28 @@ def _signed_in(user: Any) -> bool:
     )
 
 
-def brokers_bank(user: Any, bank_id: int | None) -> bool:
-    """Is `user` a broker of the bank? (The set of their banks is cached on the user object.)"""
-    if bank_id is None or not _signed_in(user):
-        return False
+def _banks_brokered(user: Any) -> set[int]:
+    """The banks `user` brokers (cached on the user object), second factor or not."""
     cache = getattr(user, "_timebank_broker_of", None)
     if cache is None:
         from .models import Broker
 
         cache = set(Broker.objects.filter(user=user).values_list("bank_id", flat=True))
         user._timebank_broker_of = cache
-    return bank_id in cache
+    return cache
+
+
+@staff_powers_source
+def is_a_broker(user: Any) -> bool:
+    """Brokering is a staff power: it needs the second factor, as an officer's powers do."""
+    return _signed_in(user) and bool(_banks_brokered(user))
+
+
+def brokers_bank(user: Any, bank_id: int | None) -> bool:
+    """Is `user` a broker of the bank, in a session that has passed the second factor?"""
+    if bank_id is None or not _signed_in(user):
+        return False
+    return bank_id in _banks_brokered(user) and not staff_powers_withheld(user)
 
 
 @rule("timebank.broker", "run this time bank as a broker")

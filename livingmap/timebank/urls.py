@@ -36,6 +36,11 @@ urlpatterns = [
         name="timebank_member_status",
     ),
     path(
+        "timebank/<slug:slug>/broker/members/<int:pk>/credit-limit/",
+        views.credit_limit,
+        name="timebank_credit_limit",
+    ),
+    path(
         "timebank/<slug:slug>/broker/exchanges/<int:pk>/reverse/",
         views.reverse,
         name="timebank_reverse",

@@ -12,14 +12,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from livingmap.accounts.guards import guard
 from livingmap.accounts.permissions import can, require
 from livingmap.core.text import spreadsheet_safe
 
 from . import selectors, services
-from .forms import BulkForm, JoinForm, ListingForm, MessageForm, RecordForm, StatementRangeForm
+from .forms import (
+    BulkForm,
+    CreditLimitForm,
+    JoinForm,
+    ListingForm,
+    MessageForm,
+    RecordForm,
+    StatementRangeForm,
+)
 from .models import Account, Conversation, Exchange, Listing, Member, TimeBank
 
 
@@ -318,6 +326,39 @@ def reverse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Exchange {ex.pk} is corrected by a reversing entry.")
     return redirect("timebank_broker", slug=bank.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def credit_limit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A broker changes how far below zero one member's balance may go."""
+    bank = _bank(slug)
+    if (stop := guard(request, "timebank.broker", bank)) is not None:
+        return stop
+    member = get_object_or_404(Member.objects.select_related("account"), pk=pk, bank=bank)
+    account = member.account
+    form = CreditLimitForm(
+        request.POST if request.method == "POST" else None,
+        initial={"limit": account.credit_limit_minutes},
+    )
+    if request.method == "POST" and form.is_valid():
+        limit = form.cleaned_data["limit"]
+        try:
+            services.set_credit_limit(by=request.user, account=account, minutes=limit)
+        except services.NotAllowed as exc:
+            raise PermissionDenied(exc.message) from exc
+        except services.TimeBankError as exc:
+            form.add_error("limit", exc.message)
+        else:
+            said = "no limit" if limit is None else f"{limit:,} minutes below zero"
+            messages.success(request, f"{member.name}: credit limit set to {said}.")
+            return redirect("timebank_broker", slug=bank.slug)
+    return render(
+        request,
+        "timebank/credit_limit.html",
+        {"bank": bank, "member": member, "account": account, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

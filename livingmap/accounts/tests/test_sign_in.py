@@ -253,7 +253,9 @@ def test_an_administrator_made_with_a_capitalised_email_signs_in(client, db, mon
     assert "already has an account" in mail.outbox[-1].body
 
 
-def test_the_admin_sign_in_matches_the_email_whatever_its_case_too(client, db, monkeypatch):
+def test_the_admin_sends_people_to_the_sign_in_page_which_matches_the_email_whatever_its_case(
+    client, db, monkeypatch
+):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
     call_command(
         "createsuperuser",
@@ -271,14 +273,22 @@ def test_the_admin_sign_in_matches_the_email_whatever_its_case_too(client, db, m
         ("qa4@example.org", False),
     ):
         client.logout()
-        response = client.post(
-            "/admin/login/?next=/admin/", {"username": typed, "password": PASSWORD}
-        )
+        # The admin has no sign-in form of its own: it sends people to the site's.
+        response = client.get("/admin/login/?next=/admin/")
+        assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+        response = client.post(response.url, {"username": typed, "password": PASSWORD})
         assert (response.status_code == 302) is signed_in, typed
         assert ("_auth_user_id" in client.session) is signed_in, typed
+        if signed_in:  # back to the admin, by way of two-factor sign-in
+            assert response.url == "/admin/"
+            assert (
+                client.get("/admin/", follow=True)
+                .redirect_chain[-1][0]
+                .startswith(reverse("account_two_factor"))
+            )
     client.logout()
-    response = client.post("/admin/login/", {"username": "qa3@example.org", "password": "wrong"})
-    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    response = client.post("/admin/login/", {"username": "qa3@example.org", "password": PASSWORD})
+    assert response.status_code == 302 and "_auth_user_id" not in client.session
 
 
 def _sign_up(client, email: str, **more: str):

@@ -68,3 +68,15 @@ def make_bank(
 @pytest.fixture
 def tb(db) -> Bank:
     return make_bank(3)
+
+
+def sign_in(client: Any, user: Any) -> Any:
+    """Sign in and pass two-factor sign-in, as a broker must before using broker powers."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client

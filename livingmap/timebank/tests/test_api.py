@@ -8,7 +8,7 @@ import pytest
 from livingmap.timebank import services
 from livingmap.timebank.models import Exchange
 
-from .conftest import make_bank, make_user
+from .conftest import make_bank, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 API = "/api/timebank"
@@ -89,7 +89,7 @@ def test_record_confirm_flow_and_refusals(client, tb):
 
 def test_insufficient_credit_is_409_and_broker_reverses(client):
     tb = make_bank(2, credit_limit=30)
-    client.force_login(tb.broker)
+    sign_in(client, tb.broker)
     body = {"payer_account": tb.account(0).pk, "payee_account": tb.account(1).pk, "minutes": 31}
     r = post(client, f"{API}/exchanges", body)
     assert r.status_code == 409

@@ -13,6 +13,8 @@ from django.urls import reverse
 from livingmap.timebank import selectors, services
 from livingmap.timebank.models import Exchange, Listing, Member, Message, TimeBank
 
+from .conftest import sign_in
+
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
 
@@ -87,7 +89,7 @@ def test_erasing_an_account_anonymises_the_membership_and_keeps_the_ledger_sound
     assert selectors.check_ledger(trafford) == []
 
     # brokers and other members no longer see the person
-    client.force_login(trafford.brokers.get().user)
+    sign_in(client, trafford.brokers.get().user)
     for url in (
         reverse("timebank_broker", args=[trafford.slug]),
         reverse("timebank_exchanges_csv", args=[trafford.slug]),
@@ -147,7 +149,7 @@ def test_erasing_an_account_removes_what_its_exchanges_say(client, trafford):
     assert {a.pk: a.balance_minutes for a in trafford.accounts.all()} == balances
     assert selectors.check_ledger(trafford) == []
 
-    client.force_login(broker)
+    sign_in(client, broker)
     for url in (
         reverse("timebank_exchanges_csv", args=[trafford.slug]),
         reverse("timebank_statement", args=[trafford.slug]) + f"?account={other.account.pk}",

@@ -13,7 +13,7 @@ from livingmap.assets.models import Category
 from livingmap.timebank import services
 from livingmap.timebank.models import Conversation, Exchange, Listing, Member
 
-from .conftest import make_bank, make_user
+from .conftest import make_bank, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_member_journey(client, tb):
     )
     assert client.get(reverse("timebank_record", args=[tb.bank.slug])).status_code == 403
 
-    client.force_login(tb.broker)
+    sign_in(client, tb.broker)
     dash = client.get(reverse("timebank_broker", args=[tb.bank.slug]))
     assert dash.status_code == 200 and b"Approve Nadia" in dash.content
     client.post(
@@ -124,7 +124,7 @@ def test_broker_tools(client):
     client.force_login(tb.users[0])
     assert client.get(reverse("timebank_broker", args=[tb.bank.slug])).status_code == 403
     assert client.get(reverse("timebank_exchanges_csv", args=[tb.bank.slug])).status_code == 403
-    client.force_login(tb.broker)
+    sign_in(client, tb.broker)
     own = services.bank_account(tb.bank)
     r = client.post(
         reverse("timebank_bulk", args=[tb.bank.slug]),
@@ -170,7 +170,7 @@ def test_broker_csv_files_never_carry_a_spreadsheet_formula(client):
         minutes=30,
         description='=HYPERLINK("http://evil.example","Sewing")',
     )
-    client.force_login(tb.broker)
+    sign_in(client, tb.broker)
     data = rows(client.get(reverse("timebank_exchanges_csv", args=[tb.bank.slug])))
     cells = [cell for row in data for cell in row]
     assert '\'=HYPERLINK("http://evil.example","Sewing")' in cells
@@ -203,7 +203,7 @@ def test_demo_and_check_commands(capsys):
     assert "The ledger is sound" in capsys.readouterr().out
 
 
-def test_an_officer_runs_any_bank_but_only_after_two_factor_sign_in(client, tb):
+def test_officers_and_brokers_run_a_bank_only_after_two_factor_sign_in(client, tb):
     from django.contrib.auth.models import Group
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -218,8 +218,12 @@ def test_an_officer_runs_any_bank_but_only_after_two_factor_sign_in(client, tb):
     session["otp_device_id"] = device.persistent_id
     session.save()
     assert client.get(url).status_code == 200
-    # A broker who is not an officer needs no second factor; a member who is neither, no entry.
+    # A broker who is not an officer needs the second factor too; a member who is neither, no
+    # entry.
     client.force_login(tb.broker)
+    response = client.get(url)
+    assert response.status_code == 302 and "/two-factor/" in response["Location"]
+    sign_in(client, tb.broker)
     assert client.get(url).status_code == 200
     client.force_login(make_user("member"))
     assert client.get(url).status_code == 403
