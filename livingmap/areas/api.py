@@ -314,7 +314,7 @@ def area_detail(request: HttpRequest, slug: str, params: Query[PeriodParams]) ->
                 "note": v.note,
                 "lower_is_more_deprived": v.indicator.lower_is_more_deprived,
                 "period": _period(v.period),
-                "source": _provenance(v.period.source or v.indicator.source, v.period.release),
+                "source": _provenance(v.period.source or v.indicator.source, v.period.label),
             }
             for v in values
         ],
@@ -433,7 +433,7 @@ def neighbourhood_detail(
             "period": _period(s.period),
             "source": _provenance(
                 (s.period and s.period.source) or s.indicator.source,
-                s.period.release if s.period else s.indicator.release,
+                s.period.label if s.period else s.indicator.release,
             ),
         }
         for s in summaries

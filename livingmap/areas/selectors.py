@@ -114,13 +114,6 @@ class AreaValue:
     value: float
 
 
-def _nearest(periods: list[IndicatorPeriod], to: IndicatorPeriod) -> IndicatorPeriod | None:
-    """The period nearest in time to another (by their ends; the later of two as near)."""
-    if not periods:
-        return None
-    return min(periods, key=lambda p: (abs((p.end - to.end).days), -p.end.toordinal()))
-
-
 def neighbourhood_indicators(hood: Area, *, history: bool = False) -> list[IndicatorSummary]:
     """Each indicator rolled up to a neighbourhood by its stated method, for the newest period
     that has figures for the neighbourhood (the latest, unless the latest release left it out),
@@ -132,9 +125,9 @@ def neighbourhood_indicators(hood: Area, *, history: bool = False) -> list[Indic
       uses to summarise larger areas; deciles are never averaged;
     * deciles become the share of residents who live in LSOAs of each national decile.
 
-    Each period is rolled up on its own. The people who weight a period's ranks and deciles are
-    those of the population period nearest in time to it (IMD 2019 is weighted by the earliest
-    mid-year estimate held, the closest to 2019). An indicator held for LSOAs of several boundary
+    Each period is rolled up on its own. The people who weight ranks and deciles, of any
+    period, are those of the latest population period: today's residents, as on every other
+    page (and so two years of the IMD differ by their ranks alone). An indicator held for LSOAs of several boundary
     vintages (population) is rolled up over the newest; people, the weights, are counted on the
     same vintage as the values they weight. Four queries whatever the number of indicators and
     periods; boundaries are never read.
@@ -178,7 +171,7 @@ def neighbourhood_indicators(hood: Area, *, history: bool = False) -> list[Indic
         done.add(period.indicator_id)
         vintage = max(vintage_of[v.area_id] for v in values)
         values = [v for v in values if vintage_of[v.area_id] == vintage]
-        weights_from = _nearest(people_periods, period)
+        weights_from = next((p for p in people_periods if p.is_latest), None)
         summary = summarise_indicator(
             period.indicator,
             values,

@@ -147,6 +147,8 @@ def test_the_migration_gives_existing_values_the_period_their_release_names():
 def test_an_earlier_year_is_added_beside_the_latest_and_both_are_kept(tmp_path, client):
     real = persons_2024()
     before = IndicatorValue.objects.filter(indicator__slug="population").count()
+    hood = Area.objects.neighbourhoods().order_by("name").first()
+    imd_before = {s.indicator.slug: s.value for s in neighbourhood_indicators(hood)}
     path = earlier_year(tmp_path)
 
     report = PopulationImporter(path).run(commit=True)
@@ -199,8 +201,9 @@ def test_an_earlier_year_is_added_beside_the_latest_and_both_are_kept(tmp_path, 
     bad = client.get(f"/api/areas/{lsoa.slug}?period=soon")
     assert bad.status_code == 400 and "is not a period" in bad.json()["detail"]
 
-    # Neighbourhood roll-ups are per period: each year summed on its own.
-    hood = Area.objects.neighbourhoods().order_by("name").first()
+    # Neighbourhood roll-ups are per period: each year summed on its own; ranks are still
+    # weighted by the latest population, so an older year loaded changes none of them.
+    assert {s.indicator.slug: s.value for s in neighbourhood_indicators(hood)} == imd_before
     by_period = {
         s.period.key: s.value
         for s in neighbourhood_indicators(hood, history=True)
