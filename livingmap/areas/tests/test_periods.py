@@ -122,6 +122,13 @@ def test_the_demo_loads_with_every_value_in_a_period_and_one_latest_each():
     assert (imd.key, imd.granularity, imd.release) == ("2019", "year", "2019-09-26")
 
 
+def test_the_gaps_page_says_which_period_its_need_is_for(client):
+    html = client.get("/gaps/", {"need": "imd-rank"}).content.decode()
+    assert (
+        "Index of Multiple Deprivation (rank)</strong> (2019, the latest release we hold)" in html
+    )
+
+
 def test_the_migration_gives_existing_values_the_period_their_release_names():
     """The data migration's reading of an indicator's release (0002_indicator_periods)."""
     import importlib
@@ -372,3 +379,99 @@ def test_a_lookup_without_the_ons_columns_is_refused(tmp_path):
 def test_import_indicators_without_a_file_is_refused():
     with pytest.raises(CommandError, match="the following arguments are required: file"):
         call_command("import_indicators", "imd2019")
+
+
+MIGRATION_CHECK = """
+import django, json, os
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+def at(target):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(target)
+    executor.loader.build_graph()
+    return executor.loader.project_state(target).apps
+
+call_command("migrate", verbosity=0)
+old = at([("areas", "0001_initial")])
+Dataset = old.get_model("core", "Dataset")
+Area = old.get_model("areas", "Area")
+Indicator = old.get_model("areas", "Indicator")
+Value = old.get_model("areas", "IndicatorValue")
+pop_ds = Dataset.objects.create(slug="ons-mid-2024-population", name="Mid-2024", licence="OGL",
+                                release="mid-2024")
+imd_ds = Dataset.objects.create(slug="imd-2019", name="IMD", licence="OGL", release="2019-09-26")
+area = Area.objects.create(level="lsoa", gss_code="E01006074", vintage=2021, name="Trafford 025A",
+                           slug="e01006074-2021", geometry={}, min_lon=0, min_lat=0, max_lon=1,
+                           max_lat=1, point_lon=0, point_lat=0)
+pop = Indicator.objects.create(slug="population", name="Population (mid-2024)", unit="people",
+                               source=pop_ds, release="mid-2024", rollup="sum")
+imd = Indicator.objects.create(slug="imd-rank", name="IMD", unit="rank", source=imd_ds,
+                               release="2019", rollup="population_weighted_rank")
+Value.objects.create(indicator=pop, area=area, value=1634)
+Value.objects.create(indicator=imd, area=area, value=14785, note="kept")
+new = at([("areas", "0002_indicator_periods")])
+Period = new.get_model("areas", "IndicatorPeriod")
+forward = sorted(
+    [v.indicator.slug, v.value, v.note, str(v.period.start), str(v.period.end),
+     v.period.granularity, v.period.label, v.period.release, v.period.is_latest]
+    for v in new.get_model("areas", "IndicatorValue").objects.select_related("period", "indicator")
+)
+back = at([("areas", "0001_initial")])
+kept = sorted(back.get_model("areas", "IndicatorValue").objects.values_list("value", flat=True))
+print(json.dumps({"forward": forward, "back": kept}))
+"""
+
+
+def test_the_data_migration_gives_existing_values_their_period_and_loses_none(tmp_path):
+    """Migration 0002 run for real, on a fresh SQLite database of the old schema with values in
+    it: each value gets its indicator's period, none is lost, and going back keeps them."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'migrate.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "livingmap.settings",
+        "PYTHONPATH": str(Path(settings.BASE_DIR)),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", MIGRATION_CHECK],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["forward"] == [
+        [
+            "imd-rank",
+            14785.0,
+            "kept",
+            "2019-01-01",
+            "2019-12-31",
+            "year",
+            "2019",
+            "2019-09-26",
+            True,
+        ],
+        [
+            "population",
+            1634.0,
+            "",
+            "2024-06-30",
+            "2024-06-30",
+            "date",
+            "mid-2024",
+            "mid-2024",
+            True,
+        ],
+    ]
+    assert found["back"] == [1634.0, 14785.0]
