@@ -190,6 +190,48 @@ def read_lsoa_lookup(path: str | Path) -> dict[str, list[tuple[str, str]]]:
     return lookup
 
 
+#: From overlap: a 2021 LSOA that lies this much in one 2011 LSOA comes from it alone (unchanged
+#: or split); 2011 LSOAs that hold less than MIN_OVERLAP of it are slivers of generalised lines.
+WHOLLY_WITHIN = 0.95
+MIN_OVERLAP = 0.05
+
+
+def lookup_from_overlap() -> dict[str, list[tuple[str, str]]]:
+    """The 2011 to 2021 LSOA lookup derived from the two boundary sets loaded, where the ONS file
+    is not to hand ("--lookup overlap"): for each 2021 LSOA, the 2011 LSOAs that cover at least
+    5% of it. One covering 95% or more: that one alone, U if the code is the same, else S (a
+    split). Otherwise several: M (merged) when each of them lies 95% or more inside it, else X."""
+    old = list(Area.objects.filter(level=AreaLevel.LSOA, vintage=2011).exclude(gss_code=""))
+    new = list(Area.objects.filter(level=AreaLevel.LSOA, vintage=2021).exclude(gss_code=""))
+    if not old or not new:
+        raise SourceError(
+            "--lookup overlap needs the 2011 and the 2021 LSOA boundaries loaded, to derive the "
+            "lookup from them; or give the ONS lookup file"
+        )
+    old_shapes = [geometry_from_geojson(a.geometry) for a in old]
+    tree = shapely.STRtree(old_shapes)
+    lookup: dict[str, list[tuple[str, str]]] = {}
+    for area in new:
+        shape = geometry_from_geojson(area.geometry)
+        if shape.area == 0:
+            continue
+        shares = []
+        for i in tree.query(shape, predicate="intersects"):
+            inside = shape.intersection(old_shapes[i]).area
+            if inside / shape.area >= MIN_OVERLAP:
+                shares.append((i, inside / shape.area, inside / (old_shapes[i].area or 1)))
+        if not shares:
+            continue
+        best = max(shares, key=lambda s: s[1])
+        if best[1] >= WHOLLY_WITHIN:
+            code = old[best[0]].gss_code
+            lookup[area.gss_code] = [(code, "U" if code == area.gss_code else "S")]
+        else:
+            change = "M" if all(s[2] >= WHOLLY_WITHIN for s in shares) else "X"
+            lookup[area.gss_code] = [(old[i].gss_code, change) for i, _, _ in shares]
+    return lookup
+
+
 def carry_to_2021(
     ranks: dict[str, dict[str, int]], lookup: dict[str, list[tuple[str, str]]]
 ) -> dict[str, tuple[dict[str, float], str]]:
@@ -231,7 +273,8 @@ def carry_to_2021(
 
 class IMD2019Importer(_AreaValueImporter):
     """IMD 2019 ranks and deciles, overall and for the seven domains, on 2011 LSOAs, for the
-    year 2019; with `lookup` (the ONS LSOA 2011 to 2021 lookup) also on 2021 LSOAs."""
+    year 2019; with `lookup` (the ONS LSOA 2011 to 2021 lookup file, or "overlap" to derive it
+    from the two boundary sets loaded) also on 2021 LSOAs."""
 
     name = "imd2019"
     description = "English Indices of Deprivation 2019 by LSOA (2011 codes)."
@@ -246,7 +289,10 @@ class IMD2019Importer(_AreaValueImporter):
     def before(self, report: ImportReport) -> None:
         super().before(report)
         lookup_path = self.options.get("lookup")
-        self.lookup = read_lsoa_lookup(lookup_path) if lookup_path else None
+        if str(lookup_path or "").lower() == "overlap":
+            self.lookup = lookup_from_overlap()
+        else:
+            self.lookup = read_lsoa_lookup(lookup_path) if lookup_path else None
         self.new_areas = dict(
             Area.objects.filter(level=self.level, vintage=2021).values_list("gss_code", "id")
         )

@@ -19,6 +19,8 @@ from livingmap.areas.importers.indicators import (
     IMD2019Importer,
     PopulationImporter,
     carry_to_2021,
+    lookup_from_overlap,
+    read_lsoa_lookup,
 )
 from livingmap.areas.models import Area, AreaLevel, Indicator, IndicatorPeriod, IndicatorValue
 from livingmap.areas.periods import PeriodError, parse_period
@@ -343,6 +345,19 @@ def test_imd_on_2011_lsoas_tells_an_area_of_2021_lsoas_to_give_the_lookup(tmp_pa
 
     again = IMD2019Importer(IMD, lookup=lookup).run(commit=True)
     assert again.created == again.updated == 0 and again.unchanged == len(values) // 3 * 16
+
+
+def test_without_the_ons_file_the_lookup_is_derived_from_the_two_boundary_sets(tmp_path):
+    """--lookup overlap, on Trafford's real 2011 and 2021 LSOAs, finds what the ONS lookup says:
+    137 unchanged, and Trafford 001E split into 001G and 001H."""
+    derived = lookup_from_overlap()
+    written = read_lsoa_lookup(write_lookup(tmp_path))
+    assert derived == written
+    report = IMD2019Importer(IMD, lookup="overlap").run(commit=True)
+    assert report.committed and not report.error
+    assert (
+        IndicatorValue.objects.filter(indicator__slug="imd-rank", area__vintage=2021).count() == 139
+    )
 
 
 def test_merged_and_complex_lsoas_take_the_mean_rank_and_its_decile():

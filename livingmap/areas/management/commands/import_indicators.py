@@ -23,7 +23,8 @@ class Command(ImportCommand):
             "--lookup",
             metavar="FILE",
             help="imd2019: the ONS LSOA (2011) to LSOA (2021) lookup (columns LSOA11CD, "
-            "LSOA21CD, CHGIND), to give 2021 LSOAs their values",
+            "LSOA21CD, CHGIND), to give 2021 LSOAs their values; or 'overlap' to derive it "
+            "from the 2011 and 2021 LSOA boundaries loaded",
         )
         parser.add_argument(
             "--period",
