@@ -18,6 +18,7 @@ import random
 import sqlite3
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from . import env
 from .report import percentiles
 
 TARGET_MS = 100.0
-VERSION = "1"
+VERSION = "2"  # 2: indicator values carry their period
 NEIGHBOURHOODS = 24
 LSOAS_PER_NEIGHBOURHOOD = 60
 DEFAULT_SCALE = {"assets": 1_000_000, "polygons": 35_000, "requests": 300}
@@ -73,6 +74,8 @@ def populate() -> dict[str, Any]:
     from django.db import connection, transaction
 
     from livingmap.areas.models import Area, AreaComponent, AreaLevel, Indicator, IndicatorValue
+    from livingmap.areas.periods import reference_date
+    from livingmap.areas.services import mark_latest_period, record_period
     from livingmap.core.models import Dataset
 
     started = time.perf_counter()
@@ -82,6 +85,7 @@ def populate() -> dict[str, Any]:
             slug="bench-need", defaults={"name": "Synthetic need", "licence": "CC0"}
         )
         ind = {}
+        period = {}
         for order, (slug, rollup) in enumerate(
             [
                 ("population", Indicator.Rollup.SUM),
@@ -102,6 +106,13 @@ def populate() -> dict[str, Any]:
                     "order": order,
                 },
             )
+            period[slug] = record_period(
+                indicator=ind[slug],
+                span=reference_date(date(2024, 6, 30)),
+                source=dataset,
+                release="synthetic",
+            )
+            mark_latest_period(indicator=ind[slug])
         lsoas = list(
             Area.objects.filter(level=AreaLevel.LSOA).values_list(
                 "id", "point_lon", "point_lat", "geometry"
@@ -113,17 +124,32 @@ def populate() -> dict[str, Any]:
             income = max(1, min(32_844, rank + rng.randint(-3000, 3000)))
             values += [
                 IndicatorValue(
-                    indicator=ind["population"], area_id=area_id, value=rng.randint(1000, 3000)
+                    indicator=ind["population"],
+                    period=period["population"],
+                    area_id=area_id,
+                    value=rng.randint(1000, 3000),
                 ),
-                IndicatorValue(indicator=ind["imd-rank"], area_id=area_id, value=rank),
+                IndicatorValue(
+                    indicator=ind["imd-rank"],
+                    period=period["imd-rank"],
+                    area_id=area_id,
+                    value=rank,
+                ),
                 IndicatorValue(
                     indicator=ind["imd-decile"],
+                    period=period["imd-decile"],
                     area_id=area_id,
                     value=min(10, 1 + (rank - 1) * 10 // 32_844),
                 ),
-                IndicatorValue(indicator=ind["income-rank"], area_id=area_id, value=income),
+                IndicatorValue(
+                    indicator=ind["income-rank"],
+                    period=period["income-rank"],
+                    area_id=area_id,
+                    value=income,
+                ),
                 IndicatorValue(
                     indicator=ind["income-decile"],
+                    period=period["income-decile"],
                     area_id=area_id,
                     value=min(10, 1 + (income - 1) * 10 // 32_844),
                 ),

@@ -29,6 +29,7 @@ from .models import (
     AreaComponent,
     AreaLevel,
     Indicator,
+    IndicatorPeriod,
     IndicatorValue,
     Neighbourhood,
     Postcode,
@@ -264,12 +265,21 @@ class IndicatorAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
+@admin.register(IndicatorPeriod)
+class IndicatorPeriodAdmin(admin.ModelAdmin):
+    list_display = ("indicator", "label", "start", "end", "granularity", "release", "is_latest")
+    list_filter = ("granularity", "is_latest", "indicator")
+    list_select_related = ("indicator",)
+    readonly_fields = ("is_latest",)
+    search_fields = ("indicator__name", "label")
+
+
 @admin.register(IndicatorValue)
 class IndicatorValueAdmin(admin.ModelAdmin):
-    list_display = ("indicator", "area", "area_level", "value", "note")
-    list_filter = ("indicator", "area__level")
+    list_display = ("indicator", "period", "area", "area_level", "value", "note")
+    list_filter = ("indicator", "period__label", "area__level")
     search_fields = ("=area__gss_code", "area__name")
-    raw_id_fields = ("area",)
+    raw_id_fields = ("area", "period")
     autocomplete_fields = ("indicator",)
     show_full_result_count = False
     show_facets = NEVER
@@ -279,7 +289,7 @@ class IndicatorValueAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("indicator", "area")
+            .select_related("indicator", "area", "period__indicator")
             .defer("area__geometry")
         )
 

@@ -21,7 +21,8 @@ from ninja.errors import HttpError
 
 from livingmap.core.models import Dataset
 
-from .models import STATUTORY_LEVELS, Area, AreaComponent, AreaLevel, IndicatorValue
+from .models import STATUTORY_LEVELS, Area, AreaComponent, AreaLevel, IndicatorPeriod
+from .periods import PeriodError, Span, parse_period
 from .schemas import (
     AreaDetail,
     AreaFeatureCollection,
@@ -30,10 +31,11 @@ from .schemas import (
     BadParameters,
     NeighbourhoodDetail,
     NeighbourhoodSummary,
+    PeriodParams,
     PostcodeOut,
     Problem,
 )
-from .selectors import lookup_postcode, neighbourhood_indicators
+from .selectors import area_indicator_values, lookup_postcode, neighbourhood_indicators
 
 router = Router(tags=["Areas and neighbourhoods"])
 
@@ -122,6 +124,50 @@ def _provenance(dataset: Dataset, release: str) -> dict[str, str]:
         "attribution": dataset.attribution,
         "source_url": dataset.source_url,
         "release": release or dataset.release,
+    }
+
+
+def _period_choice(text: str) -> str | Span:
+    """`latest`, `all`, or the period `?period=` names; a 400 that says what to give if none."""
+    value = (text or "").strip()
+    if value.lower() in {"", "latest", "all"}:
+        return value.lower() or "latest"
+    try:
+        return parse_period(value)
+    except PeriodError as exc:
+        raise HttpError(400, f"period: {exc}; or `latest` or `all`") from exc
+
+
+def _in_period(period: IndicatorPeriod | None, choice: str | Span) -> bool:
+    if period is None or choice == "all":
+        return True
+    if choice == "latest":
+        return period.is_latest
+    assert isinstance(choice, Span)
+    return (period.start, period.end) == (choice.start, choice.end)
+
+
+def _held(choice: str | Span, found: list[Any]) -> None:
+    """A 404 that names the periods held when `?period=` asks for one with no figures here."""
+    if found or not isinstance(choice, Span):
+        return
+    keys = IndicatorPeriod.objects.order_by("-end").values_list("end", "start", "granularity")
+    held = sorted({Span(start, end, kind, "").key for end, start, kind in keys}, reverse=True)
+    raise HttpError(
+        404,
+        f"There are no figures here for the period {choice.key}. Periods held: "
+        f"{', '.join(held) or 'none'}",
+    )
+
+
+def _period(period: IndicatorPeriod) -> dict[str, Any]:
+    return {
+        "key": period.key,
+        "label": period.label,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "granularity": period.granularity,
+        "is_latest": period.is_latest,
     }
 
 
@@ -226,15 +272,18 @@ def list_areas(request: HttpRequest, params: Query[AreaParams]) -> dict[str, Any
     summary="One statutory area",
     url_name="api_area",
 )
-def area_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
-    """A statutory area with its indicators of need (each with its source and licence), the
-    neighbourhoods it is part of, and how many public assets of each kind lie in it."""
+def area_detail(request: HttpRequest, slug: str, params: Query[PeriodParams]) -> dict[str, Any]:
+    """A statutory area with its indicators of need (each with its period, source and licence:
+    the latest period unless `period` asks for another or for `all`), the neighbourhoods it is
+    part of, and how many public assets of each kind lie in it."""
     area = _statutory_area(slug)
-    values = (
-        IndicatorValue.objects.filter(area=area)
-        .select_related("indicator__source")
-        .order_by("indicator__order", "indicator__name")
-    )
+    choice = _period_choice(params.period)
+    values = [
+        v
+        for v in area_indicator_values(area, history=choice != "latest")
+        if _in_period(v.period, choice)
+    ]
+    _held(choice, values)
     hoods = (
         AreaComponent.objects.filter(component=area)
         .select_related("neighbourhood")
@@ -265,7 +314,8 @@ def area_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
                 "value": v.value,
                 "note": v.note,
                 "lower_is_more_deprived": v.indicator.lower_is_more_deprived,
-                "source": _provenance(v.indicator.source, v.indicator.release),
+                "period": _period(v.period),
+                "source": _provenance(v.period.source or v.indicator.source, v.period.label),
             }
             for v in values
         ],
@@ -345,13 +395,29 @@ def neighbourhoods_geojson(request: HttpRequest) -> HttpResponse:
     summary="One neighbourhood's profile",
     url_name="api_neighbourhood",
 )
-def neighbourhood_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
+def neighbourhood_detail(
+    request: HttpRequest, slug: str, params: Query[PeriodParams]
+) -> dict[str, Any]:
     """A neighbourhood: its description, population, need (each indicator rolled up from the
-    statutory areas in it, saying how, with its source and licence) and its public assets by
-    kind."""
+    statutory areas in it, saying how, for which period, with its source and licence: the
+    latest period unless `period` asks for another or for `all`) and its public assets by
+    kind. `population` is always the latest."""
     hood = _neighbourhood(slug)
-    summaries = neighbourhood_indicators(hood)
-    population = next((s.value for s in summaries if s.indicator.slug == "population"), None)
+    choice = _period_choice(params.period)
+    summaries = [
+        s
+        for s in neighbourhood_indicators(hood, history=choice != "latest")
+        if _in_period(s.period, choice)
+    ]
+    _held(choice, summaries)
+    population = next(
+        (
+            s.value
+            for s in summaries
+            if s.indicator.slug == "population" and s.period and s.period.is_latest
+        ),
+        None,
+    )
     indicators = [
         {
             "slug": s.indicator.slug,
@@ -364,8 +430,12 @@ def neighbourhood_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
             "average_rank_decile": s.decile_of_value,
             "deciles": [{"decile": d, "share": share} for d, share in s.distribution.items()],
             "lower_is_more_deprived": s.indicator.lower_is_more_deprived,
-            "release": s.indicator.release,
-            "source": _provenance(s.indicator.source, s.indicator.release),
+            "release": s.period.label if s.period else s.indicator.release,
+            "period": _period(s.period),
+            "source": _provenance(
+                (s.period and s.period.source) or s.indicator.source,
+                s.period.label if s.period else s.indicator.release,
+            ),
         }
         for s in summaries
     ]

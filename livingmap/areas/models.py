@@ -196,22 +196,83 @@ class Indicator(models.Model):
         return self.name
 
 
+class IndicatorPeriod(models.Model):
+    """The time one release of an indicator is about: a reference date (mid-year population on
+    30 June 2024), a year (IMD 2019) or a financial year (April to March). Each release adds a
+    period; the newest (by its end, then its start) is the one pages show, marked `is_latest`."""
+
+    class Granularity(models.TextChoices):
+        DATE = "date", "A reference date"
+        YEAR = "year", "A calendar year"
+        FINANCIAL_YEAR = "financial_year", "A financial year (1 April to 31 March)"
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="periods")
+    start = models.DateField(
+        help_text="First day the figures are about (the date itself for a reference date)."
+    )
+    end = models.DateField(help_text="Last day the figures are about.")
+    granularity = models.CharField(max_length=20, choices=Granularity.choices)
+    label = models.CharField(max_length=50, help_text='As people read it: "mid-2024", "2019".')
+    source = models.ForeignKey(Dataset, null=True, blank=True, on_delete=models.SET_NULL)
+    release = models.CharField(
+        max_length=100, blank=True, help_text="The publisher's release the figures came from."
+    )
+    is_latest = models.BooleanField(
+        default=False, help_text="The indicator's newest period: the one pages show."
+    )
+
+    class Meta:
+        ordering = ["indicator", "-end", "-start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "start", "end"], name="one_period_per_span"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="period_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.slug} {self.label}"
+
+    @property
+    def key(self) -> str:
+        """How the API and downloads name the period: its end date (2024-06-30), or the year or
+        financial year it is ("2019", "2024-25")."""
+        if self.granularity == self.Granularity.YEAR:
+            return str(self.start.year)
+        if self.granularity == self.Granularity.FINANCIAL_YEAR:
+            return f"{self.start.year}-{str(self.end.year)[2:]}"
+        return self.end.isoformat()
+
+
+class IndicatorValueQuerySet(models.QuerySet):
+    def latest_period(self) -> IndicatorValueQuerySet:
+        """Only the values of each indicator's newest period (what pages show)."""
+        return self.filter(period__is_latest=True)
+
+
 class IndicatorValue(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    period = models.ForeignKey(IndicatorPeriod, on_delete=models.CASCADE, related_name="values")
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="indicator_values")
     value = models.FloatField()
     note = models.CharField(
         max_length=200, blank=True, help_text="How a derived value was made, if it was."
     )
 
+    objects = IndicatorValueQuerySet.as_manager()
+
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "area"], name="one_value_per_area")
+            models.UniqueConstraint(
+                fields=["indicator", "period", "area"], name="one_value_per_area_and_period"
+            )
         ]
         indexes = [models.Index(fields=["area", "indicator"])]
 
     def __str__(self) -> str:
-        return f"{self.indicator.slug} {self.area}: {self.value:g}"
+        return f"{self.indicator.slug} {self.area} ({self.period.label}): {self.value:g}"
 
 
 class LoadedArea(models.Model):

@@ -86,6 +86,31 @@ class KindCount(Schema):
     count: int
 
 
+class PeriodOut(Schema):
+    """The time a figure is about."""
+
+    key: str = Field(
+        description="How `?period=` names it: a date (2024-06-30), a year (2019) or a financial "
+        "year (2024-25).",
+        examples=["2024-06-30"],
+    )
+    label: str = Field(description='As people read it: "mid-2024", "2019", "2024/25".')
+    start: str = Field(description="First day the figures are about (ISO date).")
+    end: str = Field(description="Last day the figures are about (ISO date).")
+    granularity: Literal["date", "year", "financial_year"]
+    is_latest: bool = Field(description="The indicator's newest period: the one pages show.")
+
+
+class PeriodParams(Schema):
+    period: str = Field(
+        "latest",
+        description="Which period's figures: `latest` (each indicator's newest, the default), "
+        "`all` (every period held, newest first), or one period: a date (2024-06-30 or "
+        "mid-2024), a year (2019) or a financial year (2024-25).",
+        max_length=40,
+    )
+
+
 class IndicatorValueOut(Schema):
     slug: str
     name: str
@@ -93,6 +118,7 @@ class IndicatorValueOut(Schema):
     value: float
     note: str
     lower_is_more_deprived: bool
+    period: PeriodOut
     source: Provenance
 
 
@@ -157,6 +183,7 @@ class NeighbourhoodIndicator(Schema):
     deciles: list[DecileShare]
     lower_is_more_deprived: bool
     release: str
+    period: PeriodOut
     source: Provenance
 
 

@@ -27,6 +27,7 @@ from .models import (
     AreaComponent,
     AreaLevel,
     Indicator,
+    IndicatorPeriod,
     IndicatorValue,
     LoadedArea,
     Postcode,
@@ -298,6 +299,8 @@ class IndicatorSummary:
     method: str
     note: str = ""
     distribution: dict[int, float] = field(default_factory=dict)
+    #: The period the figure is about (None only for a summary made outside a roll-up).
+    period: IndicatorPeriod | None = None
 
     @property
     def decile_of_value(self) -> int | None:
@@ -315,8 +318,10 @@ class AreaValue:
     value: float
 
 
-def neighbourhood_indicators(hood: Area) -> list[IndicatorSummary]:
-    """Each indicator rolled up to a neighbourhood by its stated method.
+def neighbourhood_indicators(hood: Area, *, history: bool = False) -> list[IndicatorSummary]:
+    """Each indicator rolled up to a neighbourhood by its stated method, for the newest period
+    that has figures for the neighbourhood (the latest, unless the latest release left it out),
+    or, with `history`, for every period it holds, newest first; each says its period.
 
     * counts (population) are summed over the LSOAs in the neighbourhood, each weighted by the
       share of it that lies inside;
@@ -324,11 +329,22 @@ def neighbourhood_indicators(hood: Area) -> list[IndicatorSummary]:
       uses to summarise larger areas; deciles are never averaged;
     * deciles become the share of residents who live in LSOAs of each national decile.
 
-    An indicator held for LSOAs of several boundary vintages (population) is rolled up over the
-    newest; people, the weights, are counted on the same vintage as the values they weight.
-    Three queries whatever the number of indicators; boundaries are never read.
+    Each period is rolled up on its own. The people who weight ranks and deciles, of any
+    period, are those of the latest population period: today's residents, as on every other
+    page (and so two years of the IMD differ by their ranks alone). An indicator held for LSOAs of several boundary
+    vintages (population) is rolled up over the newest; people, the weights, are counted on the
+    same vintage as the values they weight. Four queries whatever the number of indicators and
+    periods; boundaries are never read.
     """
-    indicators = list(Indicator.objects.select_related("source").order_by("order", "name"))
+    indicators = {
+        i.id: i for i in Indicator.objects.select_related("source").order_by("order", "name")
+    }
+    all_periods = list(IndicatorPeriod.objects.filter(indicator__in=list(indicators)))
+    for period in all_periods:
+        period.indicator = indicators[period.indicator_id]
+    population = next((i for i in indicators.values() if i.slug == "population"), None)
+    people_periods = [p for p in all_periods if population and p.indicator_id == population.id]
+    shown = list(all_periods)
     by_vintage: dict[int, dict[int, float]] = defaultdict(dict)
     vintage_of: dict[int, int] = {}
     for component_id, vintage, share in AreaComponent.objects.filter(
@@ -336,28 +352,38 @@ def neighbourhood_indicators(hood: Area) -> list[IndicatorSummary]:
     ).values_list("component_id", "component__vintage", "share"):
         by_vintage[vintage][component_id] = share
         vintage_of[component_id] = vintage
-    values_by_indicator: dict[int, list[AreaValue]] = defaultdict(list)
-    rows = IndicatorValue.objects.filter(area_id__in=list(vintage_of)).values_list(
-        "indicator_id", "area_id", "value"
-    )
-    for indicator_id, area_id, value in rows.order_by("indicator_id", "area_id"):
-        values_by_indicator[indicator_id].append(AreaValue(area_id, value))
-    population = next((i for i in indicators if i.slug == "population"), None)
-    people_by_vintage: dict[int, dict[int, float]] = defaultdict(dict)
-    if population is not None:
-        for v in values_by_indicator.get(population.id, []):
+    values_by_period: dict[int, list[AreaValue]] = defaultdict(list)
+    rows = IndicatorValue.objects.filter(
+        area_id__in=list(vintage_of), period_id__in=[p.id for p in all_periods]
+    ).values_list("period_id", "area_id", "value")
+    for period_id, area_id, value in rows.order_by("period_id", "area_id"):
+        values_by_period[period_id].append(AreaValue(area_id, value))
+    # {(population period id, vintage): {area id: people inside the neighbourhood}}
+    people: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
+    for period in people_periods:
+        for v in values_by_period.get(period.id, []):
             vintage = vintage_of[v.area_id]
-            people_by_vintage[vintage][v.area_id] = v.value * by_vintage[vintage][v.area_id]
+            people[(period.id, vintage)][v.area_id] = v.value * by_vintage[vintage][v.area_id]
+    order = list(indicators)
+    shown.sort(key=lambda p: (order.index(p.indicator_id), -p.end.toordinal()))
     summaries = []
-    for indicator in indicators:
-        values = values_by_indicator.get(indicator.id)
-        if not values:
+    done: set[int] = set()
+    for period in shown:
+        values = values_by_period.get(period.id)
+        if not values or (not history and period.indicator_id in done):
             continue
+        done.add(period.indicator_id)
         vintage = max(vintage_of[v.area_id] for v in values)
         values = [v for v in values if vintage_of[v.area_id] == vintage]
-        summaries.append(
-            summarise_indicator(indicator, values, by_vintage[vintage], people_by_vintage[vintage])
+        weights_from = next((p for p in people_periods if p.is_latest), None)
+        summary = summarise_indicator(
+            period.indicator,
+            values,
+            by_vintage[vintage],
+            people[(weights_from.id, vintage)] if weights_from else {},
         )
+        summary.period = period
+        summaries.append(summary)
     return summaries
 
 
@@ -391,7 +417,9 @@ def summarise_indicator(
 
 def indicator_values_for_level(indicator_slug: str, level: str) -> dict[str, float]:
     """{gss_code: value} for every area of a level: for tables and choropleths."""
-    rows = IndicatorValue.objects.filter(indicator__slug=indicator_slug, area__level=level)
+    rows = IndicatorValue.objects.latest_period().filter(
+        indicator__slug=indicator_slug, area__level=level
+    )
     return dict(rows.values_list("area__gss_code", "value"))
 
 
@@ -467,12 +495,35 @@ def neighbourhood_overviews() -> list[NeighbourhoodOverview]:
     return overviews
 
 
-def area_indicator_values(area: Area) -> list[IndicatorValue]:
-    """The indicator values held for one statutory area itself (no roll-up), with provenance."""
-    return list(
+def area_indicator_values(area: Area, *, history: bool = False) -> list[IndicatorValue]:
+    """The indicator values held for one statutory area itself (no roll-up), with provenance and
+    period: of each indicator the newest period that has a value for the area (the latest,
+    unless the latest release left the area out), or with `history` every period, newest
+    first."""
+    values = list(
         IndicatorValue.objects.filter(area=area)
-        .select_related("indicator__source")
-        .order_by("indicator__order", "indicator__name")
+        .select_related("indicator__source", "period__source")
+        .order_by("indicator__order", "indicator__name", "-period__end", "-period__start")
+    )
+    if history:
+        return values
+    seen: set[int] = set()
+    newest = []
+    for value in values:
+        if value.indicator_id not in seen:
+            seen.add(value.indicator_id)
+            newest.append(value)
+    return newest
+
+
+def indicator_history(indicator: Indicator) -> list[IndicatorValue]:
+    """Every value of an indicator in every period held, for its history download: by period
+    (oldest first), then area level and code."""
+    return list(
+        IndicatorValue.objects.filter(indicator=indicator)
+        .select_related("period", "area")
+        .defer("area__geometry")
+        .order_by("period__end", "period__start", "area__level", "area__vintage", "area__gss_code")
     )
 
 
@@ -503,6 +554,7 @@ __all__ = [
     "deprivation_domains",
     "get_neighbourhood",
     "get_statutory_area",
+    "indicator_history",
     "indicator_values_for_level",
     "lookup_postcode",
     "neighbourhood_indicators",

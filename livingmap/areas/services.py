@@ -17,7 +17,8 @@ from shapely.geometry.base import BaseGeometry
 from livingmap.core.geo import GeometryError, bounds_of, geometry_from_geojson
 from livingmap.core.models import Dataset
 
-from .models import Area, AreaComponent, AreaLevel, LoadedArea
+from .models import Area, AreaComponent, AreaLevel, Indicator, IndicatorPeriod, LoadedArea
+from .periods import Span
 from .signals import boundaries_changed
 
 # Shares below this are slivers from generalised boundaries that do not really meet.
@@ -201,3 +202,51 @@ def build_neighbourhood(
     compute_components([area])
     notify_boundaries_changed([area])
     return area, outcome
+
+
+# -- indicator periods ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_period(
+    *, indicator: Indicator, span: Span, source: Dataset | None, release: str = ""
+) -> IndicatorPeriod:
+    """The indicator's period for a span, added if new (a new release adds a period beside the
+    others; it never replaces them). Loading the same release again finds the same period."""
+    period, created = IndicatorPeriod.objects.get_or_create(
+        indicator=indicator,
+        start=span.start,
+        end=span.end,
+        defaults={
+            "granularity": span.granularity,
+            "label": span.label,
+            "source": source,
+            "release": release,
+        },
+    )
+    if not created and (period.label, period.source_id, period.release) != (
+        span.label,
+        source.pk if source else None,
+        release,
+    ):
+        period.label, period.source, period.release = span.label, source, release
+        period.save(update_fields=["label", "source", "release"])
+    return period
+
+
+@transaction.atomic
+def mark_latest_period(*, indicator: Indicator) -> IndicatorPeriod | None:
+    """Mark the indicator's newest period (by end, then start) as the one pages show, and keep
+    the indicator's `release` the latest period's label. Returns the latest, or None."""
+    periods = IndicatorPeriod.objects.filter(indicator=indicator)
+    latest = periods.order_by("-end", "-start").first()
+    periods.exclude(pk=latest.pk if latest else None).filter(is_latest=True).update(is_latest=False)
+    if latest is None:
+        return None
+    if not latest.is_latest:
+        IndicatorPeriod.objects.filter(pk=latest.pk).update(is_latest=True)
+        latest.is_latest = True
+    if indicator.release != latest.label:
+        Indicator.objects.filter(pk=indicator.pk).update(release=latest.label)
+        indicator.release = latest.label
+    return latest

@@ -11,12 +11,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
-from livingmap.areas.models import Area, AreaComponent, AreaLevel, Indicator, IndicatorValue
+from livingmap.areas.models import (
+    Area,
+    AreaComponent,
+    AreaLevel,
+    Indicator,
+    IndicatorPeriod,
+    IndicatorValue,
+)
 from livingmap.assets.models import Asset, AssetKind, AssetSource, Category, Visibility
 from livingmap.core import downloads as core_downloads
 from livingmap.core.downloads import (  # noqa: F401 - the names this module has always had
@@ -157,13 +165,17 @@ def neighbourhoods_geojson() -> Iterator[str]:
 
 
 def indicators_csv() -> Iterator[str]:
+    """Every statutory area's indicators in their latest period, saying which period it is."""
     rows = (
-        IndicatorValue.objects.select_related("indicator", "area")
+        IndicatorValue.objects.latest_period()
+        .select_related("indicator", "area", "period")
         .only(
             "value",
             "note",
             "indicator__slug",
-            "indicator__release",
+            "period__label",
+            "period__start",
+            "period__end",
             "area__gss_code",
             "area__name",
             "area__level",
@@ -173,7 +185,18 @@ def indicators_csv() -> Iterator[str]:
         .iterator(chunk_size=CHUNK)
     )
     return csv_rows(
-        ["area_code", "area_name", "level", "vintage", "indicator", "value", "release", "note"],
+        [
+            "area_code",
+            "area_name",
+            "level",
+            "vintage",
+            "indicator",
+            "value",
+            "release",
+            "note",
+            "period_start",
+            "period_end",
+        ],
         (
             [
                 v.area.gss_code,
@@ -182,13 +205,110 @@ def indicators_csv() -> Iterator[str]:
                 v.area.vintage,
                 v.indicator.slug,
                 v.value,
-                v.indicator.release,
+                v.period.label,
                 v.note,
+                v.period.start.isoformat(),
+                v.period.end.isoformat(),
             ]
             for v in rows
             if v.area.level != AreaLevel.NEIGHBOURHOOD
         ),
     )
+
+
+HISTORY_HEADER = [
+    "indicator",
+    "period",
+    "period_label",
+    "period_start",
+    "period_end",
+    "is_latest",
+    "area_code",
+    "area_name",
+    "level",
+    "vintage",
+    "value",
+    "release",
+    "note",
+]
+
+
+def indicator_history_csv(indicator: Indicator) -> Iterator[str]:
+    """One indicator in every period held, oldest first: its history."""
+    rows = (
+        IndicatorValue.objects.filter(indicator=indicator)
+        .exclude(area__level=AreaLevel.NEIGHBOURHOOD)
+        .select_related("period", "area")
+        .only(
+            "value",
+            "note",
+            "period__label",
+            "period__start",
+            "period__end",
+            "period__granularity",
+            "period__is_latest",
+            "period__release",
+            "area__gss_code",
+            "area__name",
+            "area__level",
+            "area__vintage",
+        )
+        .order_by("period__end", "period__start", "area__level", "area__vintage", "area__gss_code")
+        .iterator(chunk_size=CHUNK)
+    )
+    return csv_rows(
+        HISTORY_HEADER,
+        (
+            [
+                indicator.slug,
+                v.period.key,
+                v.period.label,
+                v.period.start.isoformat(),
+                v.period.end.isoformat(),
+                "yes" if v.period.is_latest else "no",
+                v.area.gss_code,
+                v.area.name,
+                v.area.level,
+                v.area.vintage,
+                v.value,
+                v.period.release,
+                v.note,
+            ]
+            for v in rows
+        ),
+    )
+
+
+def history_downloads() -> list[Download]:
+    """A CSV per indicator with every period held ("indicator-population-history-csv"), each
+    crediting the data sets of its periods. Three queries however many indicators there are."""
+    held = list(
+        Indicator.objects.annotate(n=Count("periods")).filter(n__gt=0).order_by("order", "name")
+    )
+    sources: dict[int, set[int]] = defaultdict(set)
+    for indicator_id, source_id in IndicatorPeriod.objects.filter(indicator__in=held).values_list(
+        "indicator_id", "source_id"
+    ):
+        sources[indicator_id].add(source_id)
+    published = _once(lambda: list(_published()))
+
+    def datasets_of(indicator: Indicator) -> Callable[[], list[Dataset]]:
+        ids = (sources[indicator.id] | {indicator.source_id}) - {None}
+        return lambda: [d for d in published() if d.id in ids]
+
+    return [
+        Download(
+            f"indicator-{indicator.slug}-history-csv",
+            f"{indicator.name}: every period",
+            f"{indicator.name} for every statutory area we hold, in every period loaded "
+            f"({indicator.n} so far), oldest first; the latest is marked.",
+            "CSV",
+            "text/csv",
+            lambda ind=indicator: indicator_history_csv(ind),
+            sources=datasets_of(indicator),
+        )
+        for indicator in held
+    ]
 
 
 def profiles_csv() -> Iterator[str]:
@@ -308,7 +428,8 @@ def downloads() -> list[Download]:
         Download(
             "indicators-csv",
             "Indicators by area",
-            "Population and the Indices of Deprivation for every statutory area we hold.",
+            "Population and the Indices of Deprivation for every statutory area we hold, each in "
+            "its latest period (the history of each is below).",
             "CSV",
             "text/csv",
             indicators_csv,
@@ -335,6 +456,7 @@ def downloads() -> list[Download]:
             own_licence=Licence(CC_BY, CC_BY_URL),
             own_attribution="Figures recorded by community groups on Living Map.",
         ),
+        *history_downloads(),
     ]
 
 

@@ -500,9 +500,9 @@ def gaps(q: GapsQuery) -> Gaps:
     ensure_fresh()
     indicator = need_indicators().get(slug=q.need)
     values = dict(
-        IndicatorValue.objects.filter(indicator=indicator, area__level=AreaLevel.LSOA).values_list(
-            "area_id", "value"
-        )
+        IndicatorValue.objects.latest_period()
+        .filter(indicator=indicator, area__level=AreaLevel.LSOA)
+        .values_list("area_id", "value")
     )
     lsoas = {
         a.id: a
@@ -511,9 +511,9 @@ def gaps(q: GapsQuery) -> Gaps:
         )
     }
     people = dict(
-        IndicatorValue.objects.filter(
-            indicator__slug="population", area_id__in=list(values)
-        ).values_list("area_id", "value")
+        IndicatorValue.objects.latest_period()
+        .filter(indicator__slug="population", area_id__in=list(values))
+        .values_list("area_id", "value")
     )
     counts = _counts(q, list(values))
     centres = {c.area_id: c for c in LsoaCentre.objects.filter(area_id__in=list(values))}

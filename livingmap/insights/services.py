@@ -287,19 +287,19 @@ def _imd_vintage_lsoas() -> tuple[dict[int, float], dict[int, int], dict[int, fl
     """For LSOAs of the vintage that carries the IMD: ({id: population}, {id: IMD decile},
     {id: IMD rank})."""
     decile = dict(
-        IndicatorValue.objects.filter(
-            indicator__slug="imd-decile", area__level=AreaLevel.LSOA
-        ).values_list("area_id", "value")
+        IndicatorValue.objects.latest_period()
+        .filter(indicator__slug="imd-decile", area__level=AreaLevel.LSOA)
+        .values_list("area_id", "value")
     )
     rank = dict(
-        IndicatorValue.objects.filter(
-            indicator__slug="imd-rank", area__level=AreaLevel.LSOA
-        ).values_list("area_id", "value")
+        IndicatorValue.objects.latest_period()
+        .filter(indicator__slug="imd-rank", area__level=AreaLevel.LSOA)
+        .values_list("area_id", "value")
     )
     people = dict(
-        IndicatorValue.objects.filter(
-            indicator__slug="population", area_id__in=list(decile)
-        ).values_list("area_id", "value")
+        IndicatorValue.objects.latest_period()
+        .filter(indicator__slug="population", area_id__in=list(decile))
+        .values_list("area_id", "value")
     )
     return people, {k: int(v) for k, v in decile.items()}, rank
 
@@ -310,8 +310,10 @@ def whole_area_indicators() -> list[IndicatorSummary]:
     indicators = list(Indicator.objects.select_related("source").order_by("order", "name"))
     lsoas = dict(Area.objects.filter(level=AreaLevel.LSOA).values_list("id", "vintage"))
     values: dict[int, list[AreaValue]] = defaultdict(list)
-    rows = IndicatorValue.objects.filter(area__level=AreaLevel.LSOA).values_list(
-        "indicator_id", "area_id", "value"
+    rows = (
+        IndicatorValue.objects.latest_period()
+        .filter(area__level=AreaLevel.LSOA)
+        .values_list("indicator_id", "area_id", "value")
     )
     for indicator_id, area_id, value in rows.iterator(chunk_size=20_000):
         values[indicator_id].append(AreaValue(area_id, value))

@@ -316,7 +316,12 @@ def test_a_population_file_with_a_bad_figure_rejects_that_row(tmp_path, populati
         "E01006077,LSOA,Females,900\n"
         "E02001259,MSOA,Persons,9000\n"
     )
-    report = PopulationImporter(path).run()
+    undated = PopulationImporter(path).run()
+    assert undated.error == (
+        "the file does not say the date of its estimates (no `period` column, or it is "
+        "blank): give it with --period, e.g. --period 2024-06-30"
+    )
+    report = PopulationImporter(path, period="2024-06-30").run()
     assert {p.row: p.reason for p in report.rejected} == {
         "line 3": "all_ages 'lots' is not a whole number",
         "line 4": "all_ages -5 is negative",
@@ -331,11 +336,10 @@ def test_the_population_release_is_read_from_the_files_period(tmp_path, populati
     assert population.source.name == "Mid-2024 population estimates (LSOA, MSOA, ward)"
 
     path = tmp_path / "pop-2025.csv"
-    path.write_text(
-        "period,area_code,geography,sex,all_ages\n"
-        "2025-06-30,E01006074,LSOA,Persons,1700\n"
-        "2025-06-30,E01006075,LSOA,Persons,1500\n"
+    rows = "".join(
+        f"2025-06-30,{code},LSOA,Persons,{n + 7}\n" for code, n in population_2021.items()
     )
+    path.write_text("period,area_code,geography,sex,all_ages\n" + rows)
     report = PopulationImporter(path).run(commit=True)
     assert not report.error and report.committed
     population.refresh_from_db()

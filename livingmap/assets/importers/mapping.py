@@ -3,7 +3,7 @@
 A mapping file (TOML) says which data set the file is, which of its columns hold which of our
 fields, what is the same for every row, and how a column's own words translate into our kinds,
 legal forms, tenures and categories. docs/importers.md describes the format with a worked
-example (data/mappings/trafford-land-and-buildings.toml); `livingmap import_csv` runs it.
+example (the land and buildings register's mapping in data/mappings/); `livingmap import_csv` runs it.
 
 The mapping is checked before any row is read, and every problem is reported at once, naming
 the section and key ("[columns] nmae: there is no field called 'nmae' — did you mean 'name'?").
@@ -365,7 +365,7 @@ def _parse_dataset(value: Any, problems: list[str]) -> DatasetInfo | None:
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug) or len(slug) > 100:
         problems.append(
             f"[dataset] slug '{slug}' must be lower-case letters, digits and hyphens "
-            "(at most 100), e.g. 'trafford-council-land-and-buildings'"
+            "(at most 100), e.g. 'council-land-and-buildings'"
         )
         return None
     values = {k: str(table[k]).strip() for k in DATASET_KEYS if k in table}

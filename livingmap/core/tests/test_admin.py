@@ -27,6 +27,7 @@ EXPECTED_MODELS = {
     "areas.areacomponent",
     "areas.postcode",
     "areas.indicator",
+    "areas.indicatorperiod",
     "areas.indicatorvalue",
     "assets.category",
     "assets.asset",

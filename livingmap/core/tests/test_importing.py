@@ -492,10 +492,19 @@ def test_import_boundaries_command_reports_rejected_rows(data_dir):
     assert "is not a Lower layer super output area (LSOA) code" in text
 
 
-def test_import_indicators_command_without_a_default_file_fails_cleanly(settings, tmp_path):
-    settings.LIVINGMAP_DATA_DIR = tmp_path
-    with pytest.raises(CommandError, match="cannot open"):
+def test_import_indicators_command_without_a_file_fails_cleanly_and_loads_nothing():
+    """It never falls back on the demo's file: the file must be given."""
+    from livingmap.core.models import ImportEvent
+
+    events = ImportEvent.objects.count()
+    with pytest.raises(CommandError, match="the following arguments are required: file"):
         _call("import_indicators", "population")
+    assert ImportEvent.objects.count() == events
+
+
+def test_import_indicators_command_with_a_missing_file_fails_cleanly(tmp_path):
+    with pytest.raises(CommandError, match="cannot open"):
+        _call("import_indicators", "population", str(tmp_path / "nothing.csv"))
 
 
 def test_an_importer_that_cannot_be_built_is_a_command_error(tmp_path):
@@ -632,8 +641,12 @@ def test_running_every_demo_geography_import_again_changes_nothing():
     assert AssetArea.objects.count() == links
 
 
-def test_import_indicators_command_prints_its_report():
-    out = _call("import_indicators", "imd2019")
+def test_import_indicators_command_prints_its_report(settings):
+    out = _call(
+        "import_indicators",
+        "imd2019",
+        str(settings.LIVINGMAP_DATA_DIR / "imd2019/imd2019_lsoa_trafford.csv"),
+    )
     assert "imd2019" in out and "DRY RUN" in out
     header = next(line for line in out.splitlines() if "unchanged" in line)
     cells = out.splitlines()[out.splitlines().index(header) + 2].replace("│", " ").split()
