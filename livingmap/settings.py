@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "livingmap.accounts.middleware.RequestSizeLimitMiddleware",
+    # NUL and other control characters in any text of a request: a 400 (core/middleware.py)
+    "livingmap.core.middleware.InputCheckMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -20,5 +20,6 @@ urlpatterns = [
     path("openreferral/", include("livingmap.openreferral.urls")),
 ]
 
+handler400 = "livingmap.core.views.bad_request"
 handler404 = "livingmap.core.views.page_not_found"
 handler500 = "livingmap.core.views.server_error"
