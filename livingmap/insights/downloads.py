@@ -387,7 +387,8 @@ def downloads() -> list[Download]:
             "participation-csv",
             "Participation in activities",
             "The area's participants by activity and month, and by neighbourhood, with numbers "
-            'below 5 shown as "<5".',
+            'below 5 shown as "<5" and, where other figures would give one away, more hidden '
+            'as "[c]".',
             "CSV",
             "text/csv",
             participation_csv,
