@@ -39,6 +39,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Dataset, ImportEvent
+from .text import control_character_problem
 
 MAX_LISTED_PROBLEMS = 5000
 #: Sources this large (bytes) are read in a second process by importers that allow it.
@@ -290,6 +291,9 @@ class Importer(ABC):
                 if problem:
                     report.reject(label, problem)
                     continue
+            if isinstance(row, dict) and (problem := control_character_problem(row)):
+                report.reject(label, problem)  # (PostgreSQL cannot store NUL; see core.text)
+                continue
             try:
                 record = self.transform(row, label)
             except RowRejected as exc:

@@ -17,7 +17,6 @@ Files uploaded for an import are read by the importers, which refuse such rows o
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -25,9 +24,11 @@ from urllib.parse import unquote_to_bytes
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
-#: Characters refused anywhere in a request's text: C0 controls other than tab, line feed and
-#: carriage return, and lone surrogates.
-DISALLOWED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+from .text import DISALLOWED_CHARACTERS, describe_character
+
+#: Characters refused anywhere in a request's text (core.text: C0 controls but tab, line feed
+#: and carriage return, and lone surrogates).
+DISALLOWED = DISALLOWED_CHARACTERS
 #: Paths whose clients read JSON (as core.views.JSON_PREFIXES).
 JSON_PREFIXES = ("/api/", "/openreferral/")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -43,12 +44,7 @@ def disallowed_character(text: str) -> str | None:
     return match.group() if match else None
 
 
-def _describe(char: str) -> str:
-    if char == "\x00":
-        return "a NUL character (U+0000)"
-    if "\ud800" <= char <= "\udfff":
-        return f"an unpaired surrogate (U+{ord(char):04X})"
-    return f"a control character (U+{ord(char):04X})"
+_describe = describe_character
 
 
 def _check(text: str, where: str) -> None:
