@@ -156,9 +156,10 @@ def participation(request: HttpRequest) -> dict[str, Any]:
     """People taking part, by kind of activity and month, and by neighbourhood over the last 12
     months. Numbers from 1 to 4 are "<5"; a number hidden so that no small one can be worked out
     from the others (here or in any other published table) is "[c]" (see docs/insights.md)."""
+    figures = selectors.participation_figures()
     return {
         "suppressed_below": selectors.SUPPRESS_BELOW,
         "hidden": disclosure.HIDDEN,
-        "by_month": _table(selectors.area_totals_by_month()),
-        "by_neighbourhood": _table(selectors.area_totals_by_neighbourhood()),
+        "by_month": _table(selectors.area_totals_by_month(figures=figures)),
+        "by_neighbourhood": _table(selectors.area_totals_by_neighbourhood(figures=figures)),
     }

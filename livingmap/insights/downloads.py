@@ -198,8 +198,9 @@ def profiles_csv() -> Iterator[str]:
 
 def participation_csv() -> Iterator[str]:
     """The area's participation totals, suppressed exactly as on the page."""
-    by_month = selectors.area_totals_by_month()
-    by_hood = selectors.area_totals_by_neighbourhood()
+    figures = selectors.participation_figures()
+    by_month = selectors.area_totals_by_month(figures=figures)
+    by_hood = selectors.area_totals_by_neighbourhood(figures=figures)
 
     def rows() -> Iterator[list[Any]]:
         for label, cells, _total in by_month.rows:

@@ -749,15 +749,14 @@ def participation_figures(months: int = 12) -> ParticipationFigures:
         split[(category, hood_id)] += n
     relations: list[disclosure.Relation] = []
     hood_ids = [h.id for h in hoods]
+    in_cell: dict[tuple[str, date], list[Any]] = defaultdict(list)
+    for g, cells in groups.items():
+        for c, m in cells:
+            in_cell[(c, m)].append(("group", g, c, m))
     for c in categories:
         for m in span:
             values[("area", c, m)] = area.get((c, m), 0)
-            relations.append(
-                (
-                    ("area", c, m),
-                    [("group", g, c, m) for g, cells in groups.items() if (c, m) in cells],
-                )
-            )
+            relations.append((("area", c, m), in_cell.get((c, m), [])))
         total = sum(area.get((c, m), 0) for m in span)
         values[("total", c)] = total
         relations.append((("total", c), [("area", c, m) for m in span]))
@@ -776,10 +775,13 @@ def participation_figures(months: int = 12) -> ParticipationFigures:
     return ParticipationFigures(span, categories, hoods, dict(groups), published)
 
 
-def area_totals_by_month(months: int = 12) -> SuppressedTable:
+def area_totals_by_month(
+    months: int = 12, figures: ParticipationFigures | None = None
+) -> SuppressedTable:
     """The area's participants per activity category per month (the last `months` months up to
-    the newest figures), protected with every other participation figure."""
-    figures = participation_figures(months)
+    the newest figures), protected with every other participation figure (pass `figures` when
+    showing several tables of it at once, to work them out once)."""
+    figures = figures or participation_figures(months)
     shown = figures.published.shown
     labels = dict(ActivityCategory.choices)
     rows = [
@@ -789,10 +791,12 @@ def area_totals_by_month(months: int = 12) -> SuppressedTable:
     return SuppressedTable([m.strftime("%b %Y") for m in figures.span], rows)
 
 
-def area_totals_by_neighbourhood(months: int = 12) -> SuppressedTable:
+def area_totals_by_neighbourhood(
+    months: int = 12, figures: ParticipationFigures | None = None
+) -> SuppressedTable:
     """Participants per activity category by the neighbourhood they live in, over the last
     `months` months, with those not recorded by neighbourhood in a column of their own."""
-    figures = participation_figures(months)
+    figures = figures or participation_figures(months)
     shown = figures.published.shown
     labels = dict(ActivityCategory.choices)
     keys = [h.id for h in figures.hoods] + [None]
