@@ -133,5 +133,10 @@ def bad_input_response(request: HttpRequest, message: str) -> HttpResponse:
     """A 400: {"detail": message} under the APIs, else the site's error page. Neither reads the
     session or the database (the request may have been made to break them)."""
     if request.path.startswith(JSON_PREFIXES):
-        return JsonResponse({"detail": message}, status=400)
+        response = JsonResponse({"detail": message}, status=400)
+        if request.path.startswith("/openreferral/"):
+            # open to every origin, as its answers are (openreferral.views), so that a
+            # browser client can read why it was refused
+            response["Access-Control-Allow-Origin"] = "*"
+        return response
     return HttpResponse(loader.get_template("400.html").render({"message": message}), status=400)
