@@ -48,6 +48,10 @@ Any other Django command also works. `livingmap COMMAND --help` explains one com
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "livingmap.settings")
+    # Commands (imports above all) get the command database timeouts (settings.py); the
+    # development server serves requests, so it keeps the web server's.
+    if len(argv) < 2 or argv[1] != "runserver":
+        os.environ.setdefault("LIVINGMAP_PROCESS", "command")
     if len(argv) < 2 or (argv[1] in {"-h", "--help", "help"} and len(argv) == 2):
         import django
 

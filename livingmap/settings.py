@@ -29,6 +29,9 @@ Environment variables:
         sign-in (default "1"; see docs/security.md).
     LIVINGMAP_PLAIN_HTTP    "1" when served over plain HTTP on loopback (`make run`): cookies are
         not marked Secure. Never set it for a site reached over a network.
+    LIVINGMAP_PG_STATEMENT_TIMEOUT, LIVINGMAP_PG_IDLE_IN_TRANSACTION_TIMEOUT  PostgreSQL
+        session limits for the web server (30s, 60s); LIVINGMAP_PG_COMMAND_STATEMENT_TIMEOUT,
+        LIVINGMAP_PG_COMMAND_IDLE_IN_TRANSACTION_TIMEOUT for `livingmap` commands (0: none, 10min).
     LIVINGMAP_CACHE_DIR     a directory for a file-based cache shared by all worker processes
         (rate limits need a shared cache when more than one process serves the site).
 See docs/accounts.md and docs/security.md.
@@ -85,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "livingmap.accounts.middleware.RequestSizeLimitMiddleware",
+    # NUL and other control characters in any text of a request: a 400 (core/middleware.py)
+    "livingmap.core.middleware.InputCheckMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,6 +144,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("LIVINGMAP_TEST_SQLITE", "")}
+# -- PostgreSQL session timeouts (docs/deploying.md, "Database timeouts") ----------------------
+# A session left idle inside a transaction (a killed process, a stuck request) is ended by the
+# server, and with it its locks; a runaway statement is cancelled. The web server and the
+# `livingmap` commands differ: an import may rightly run one long statement, so commands have
+# no statement timeout by default (cli.py sets LIVINGMAP_PROCESS=command).
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    _command = os.environ.get("LIVINGMAP_PROCESS", "web") == "command"
+    _pg_timeouts = {
+        "statement_timeout": os.environ.get(
+            "LIVINGMAP_PG_COMMAND_STATEMENT_TIMEOUT"
+            if _command
+            else "LIVINGMAP_PG_STATEMENT_TIMEOUT",
+            "0" if _command else "30s",
+        ),
+        "idle_in_transaction_session_timeout": os.environ.get(
+            "LIVINGMAP_PG_COMMAND_IDLE_IN_TRANSACTION_TIMEOUT"
+            if _command
+            else "LIVINGMAP_PG_IDLE_IN_TRANSACTION_TIMEOUT",
+            "10min" if _command else "60s",
+        ),
+    }
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["options"] = " ".join(
+        [_pg_options.get("options", ""), *(f"-c {k}={v}" for k, v in _pg_timeouts.items())]
+    ).strip()
+# -- end of PostgreSQL session timeouts -----------------------------------------------------------
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -28,5 +28,6 @@ def build_urlpatterns(api: NinjaAPI | None = None) -> list[URLPattern | URLResol
 
 urlpatterns = build_urlpatterns(api)
 
+handler400 = "livingmap.core.views.bad_request"
 handler404 = "livingmap.core.views.page_not_found"
 handler500 = "livingmap.core.views.server_error"

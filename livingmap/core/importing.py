@@ -42,6 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Dataset, ImportEvent
+from .text import control_character_problem
 
 MAX_LISTED_PROBLEMS = 5000
 #: Sources this large (bytes) are read in a second process by importers that allow it.
@@ -309,6 +310,9 @@ class Importer(ABC):
                 if problem:
                     report.reject(label, problem)
                     continue
+            if isinstance(row, dict) and (problem := control_character_problem(row)):
+                report.reject(label, problem)  # (PostgreSQL cannot store NUL; see core.text)
+                continue
             warnings = self.row_warnings
             try:
                 record = self.transform(row, label)

@@ -170,3 +170,29 @@ def spreadsheet_safe(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+#: Characters no text may hold, wherever it comes from: the C0 control characters other than
+#: tab, line feed and carriage return, and lone surrogates. PostgreSQL cannot store NUL at all;
+#: the others are never typed. Requests are checked by core.middleware, rows read from files by
+#: core.importing, both with this one pattern.
+DISALLOWED_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def describe_character(char: str) -> str:
+    if char == "\x00":
+        return "a NUL character (U+0000)"
+    if "\ud800" <= char <= "\udfff":
+        return f"an unpaired surrogate (U+{ord(char):04X})"
+    return f"a control character (U+{ord(char):04X})"
+
+
+def control_character_problem(row: dict) -> str:
+    """Why a row read from a file cannot be stored because of a character in it ('' if it
+    can). One search over the row's text, so it costs little per row."""
+    if not DISALLOWED_CHARACTERS.search("".join(v for v in row.values() if isinstance(v, str))):
+        return ""
+    for column, value in row.items():
+        if isinstance(value, str) and (match := DISALLOWED_CHARACTERS.search(value)):
+            return f'the column "{column}" contains {describe_character(match.group())}'
+    return ""

@@ -31,6 +31,16 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "404.html", {"path": request.path}, status=404)
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400 (settings' handler400, for requests Django itself cannot read: too many fields, a
+    malformed upload): the same page or JSON as a refused character (core.middleware)."""
+    from .middleware import bad_input_response
+
+    return bad_input_response(
+        request, "The request could not be read: it may be malformed, or too large."
+    )
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """500 (settings' handler500): rendered without the request's context, which may be what
     failed; JSON under the APIs."""

@@ -17,6 +17,7 @@ from pydantic import Field
 from livingmap.areas.models import Area
 from livingmap.areas.schemas import Problem
 from livingmap.areas.selectors import get_neighbourhood
+from livingmap.core import disclosure
 
 from . import selectors
 
@@ -153,9 +154,12 @@ def _table(table: selectors.SuppressedTable) -> dict[str, Any]:
 @router.get("/participation", response={200: dict}, summary="The area's participation totals")
 def participation(request: HttpRequest) -> dict[str, Any]:
     """People taking part, by kind of activity and month, and by neighbourhood over the last 12
-    months. Numbers from 1 to 4 are "<5" (with secondary suppression; see docs/insights.md)."""
+    months. Numbers from 1 to 4 are "<5"; a number hidden so that no small one can be worked out
+    from the others (here or in any other published table) is "[c]" (see docs/insights.md)."""
+    figures = selectors.participation_figures()
     return {
         "suppressed_below": selectors.SUPPRESS_BELOW,
-        "by_month": _table(selectors.area_totals_by_month()),
-        "by_neighbourhood": _table(selectors.area_totals_by_neighbourhood()),
+        "hidden": disclosure.HIDDEN,
+        "by_month": _table(selectors.area_totals_by_month(figures=figures)),
+        "by_neighbourhood": _table(selectors.area_totals_by_neighbourhood(figures=figures)),
     }

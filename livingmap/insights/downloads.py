@@ -319,8 +319,9 @@ def profiles_csv() -> Iterator[str]:
 
 def participation_csv() -> Iterator[str]:
     """The area's participation totals, suppressed exactly as on the page."""
-    by_month = selectors.area_totals_by_month()
-    by_hood = selectors.area_totals_by_neighbourhood()
+    figures = selectors.participation_figures()
+    by_month = selectors.area_totals_by_month(figures=figures)
+    by_hood = selectors.area_totals_by_neighbourhood(figures=figures)
 
     def rows() -> Iterator[list[Any]]:
         for label, cells, _total in by_month.rows:
@@ -449,7 +450,8 @@ def downloads() -> list[Download]:
             "participation-csv",
             "Participation in activities",
             "The area's participants by activity and month, and by neighbourhood, with numbers "
-            'below 5 shown as "<5".',
+            'below 5 shown as "<5" and, where other figures would give one away, more hidden '
+            'as "[c]".',
             "CSV",
             "text/csv",
             participation_csv,

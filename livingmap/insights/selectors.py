@@ -21,6 +21,7 @@ from livingmap.areas.importers.indicators import IMD_DOMAINS
 from livingmap.areas.models import Area, AreaComponent, AreaLevel, Indicator, IndicatorValue
 from livingmap.areas.selectors import LSOA_COUNT_ENGLAND_2019
 from livingmap.assets.models import Asset, AssetArea, AssetKind, Category
+from livingmap.core import disclosure
 from livingmap.core.geo import EARTH_RADIUS_M, haversine_many
 
 from .models import (
@@ -37,8 +38,8 @@ from .services import ensure_fresh
 #: How many neighbourhoods of the nearest average IMD rank a profile is compared with.
 PEERS = 2
 #: Counts below this (but above 0) are shown as "<5" on public pages, the API and downloads.
-SUPPRESS_BELOW = 5
-SUPPRESSED = f"<{SUPPRESS_BELOW}"
+SUPPRESS_BELOW = disclosure.THRESHOLD
+SUPPRESSED = disclosure.SMALL
 #: "No asset within this distance of the LSOA's centre" makes a place low on assets.
 NEAR_M = 1000
 DECILE_SIZE = LSOA_COUNT_ENGLAND_2019 / 10
@@ -650,7 +651,8 @@ def _rounded(obj: Any) -> Any:
 
 
 def suppress(n: int | None) -> int | str | None:
-    """A count for the public: 1 to 4 become "<5" (0 stays 0: it identifies no one)."""
+    """A count on its own: 1 to 4 become "<5" (0 stays 0: it identifies no one). Figures
+    published beside others go through `participation_figures` (core.disclosure) instead."""
     if n is None:
         return None
     return SUPPRESSED if 0 < n < SUPPRESS_BELOW else n
@@ -658,12 +660,10 @@ def suppress(n: int | None) -> int | str | None:
 
 @dataclass
 class SuppressedTable:
-    """A table of counts made safe to publish: the ONE place small numbers are hidden.
+    """A table of counts made safe to publish (by core.disclosure.protect).
 
-    Primary suppression: every count from 1 to 4 is shown as "<5".
-    Secondary suppression: each row is shown with its total, so a row with exactly one hidden
-    cell would give it away (total minus the others); the smallest other non-zero cell of that
-    row is hidden too. Row totals below 5 are themselves shown as "<5".
+    Each count from 1 to 4 is "<5"; where the totals (this table's, or another table's
+    published with it) would still let one be worked out, more counts are hidden as "[c]".
     """
 
     columns: list[str]
@@ -671,18 +671,23 @@ class SuppressedTable:
 
 
 def suppressed_table(columns: list[str], raw: list[tuple[str, list[int]]]) -> SuppressedTable:
-    rows = []
-    for label, cells in raw:
-        hidden = [0 < n < SUPPRESS_BELOW for n in cells]
-        if sum(hidden) == 1:
-            others = [(n, i) for i, n in enumerate(cells) if not hidden[i] and n > 0]
-            if others:
-                hidden[min(others)[1]] = True
-        shown: list[int | str] = [
-            SUPPRESSED if h else n for n, h in zip(cells, hidden, strict=True)
-        ]
-        total = sum(cells)
-        rows.append((label, shown, suppress(total) or 0))
+    """One table on its own, each row shown with its total."""
+    values: dict[Any, int] = {}
+    relations = []
+    for r, (_label, cells) in enumerate(raw):
+        for c, n in enumerate(cells):
+            values[(r, c)] = n
+        values[(r, "total")] = sum(cells)
+        relations.append(((r, "total"), [(r, c) for c in range(len(cells))]))
+    published = disclosure.protect(values, relations, threshold=SUPPRESS_BELOW)
+    rows = [
+        (
+            label,
+            [published.shown((r, c)) for c in range(len(cells))],
+            published.shown((r, "total")),
+        )
+        for r, (label, cells) in enumerate(raw)
+    ]
     return SuppressedTable(columns, rows)
 
 
@@ -702,51 +707,104 @@ def latest_month() -> date | None:
     return ParticipationRecord.objects.order_by("-month").values_list("month", flat=True).first()
 
 
-def area_totals_by_month(months: int = 12) -> SuppressedTable:
-    """The area's participants per activity category per month (the last `months` months up to
-    the newest figures), suppressed."""
-    end = latest_month()
-    span = _month_range(months, end)
-    sums = (
-        ParticipationRecord.objects.filter(month__in=span)
-        .values_list("activity__category", "month")
-        .annotate(n=Sum("participants"))
-    )
-    grid: dict[str, dict[date, int]] = defaultdict(dict)
-    for category, month, n in sums:
-        grid[category][month] = n
-    raw = [
-        (label, [grid[value].get(m, 0) for m in span])
-        for value, label in ActivityCategory.choices
-        if value in grid
-    ]
-    return suppressed_table([m.strftime("%b %Y") for m in span], raw)
+@dataclass
+class ParticipationFigures:
+    """Every participation figure the site publishes for one period (the `months` months up to
+    the newest figures), protected together: the area's per category and month ("area", c, m),
+    its totals per category ("total", c), per category and neighbourhood ("hood", c, id or
+    None for "Not recorded") and each group's per category and month ("group", asset id, c, m).
+    The pages, CSVs, the API and the open data all read from this one `published`."""
+
+    span: list[date]
+    categories: list[str]
+    hoods: list[Area]
+    groups: dict[int, list[tuple[str, date]]]
+    published: disclosure.Published
 
 
-def area_totals_by_neighbourhood(months: int = 12) -> SuppressedTable:
-    """Participants per activity category by the neighbourhood they live in, over the last
-    `months` months, with those not recorded by neighbourhood in a column of their own."""
+def participation_figures(months: int = 12) -> ParticipationFigures:
     span = _month_range(months, latest_month())
     hoods = list(Area.objects.neighbourhoods().order_by("name").only("id", "name"))
-    totals = dict(
+    values: dict[Any, int] = {}
+    by_group = (
         ParticipationRecord.objects.filter(month__in=span)
-        .values_list("activity__category")
+        .values_list("activity__asset_id", "activity__category", "month")
         .annotate(n=Sum("participants"))
     )
-    split: dict[str, dict[int, int]] = defaultdict(dict)
+    groups: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    area: dict[tuple[str, date], int] = defaultdict(int)
+    for asset_id, category, month, n in by_group:
+        values[("group", asset_id, category, month)] = n
+        groups[asset_id].append((category, month))
+        area[(category, month)] += n
+    present = {c for c, _m in area}
+    categories = [c for c, _label in ActivityCategory.choices if c in present]
+    categories += sorted(present - set(categories))
+    split: dict[tuple[str, int], int] = defaultdict(int)
     for category, hood_id, n in (
         ParticipationSplit.objects.filter(record__month__in=span)
         .values_list("record__activity__category", "neighbourhood_id")
         .annotate(n=Sum("participants"))
     ):
-        split[category][hood_id] = n
-    raw = []
-    for value, label in ActivityCategory.choices:
-        if value not in totals:
-            continue
-        cells = [split[value].get(h.id, 0) for h in hoods]
-        raw.append((label, [*cells, totals[value] - sum(cells)]))
-    return suppressed_table([h.name for h in hoods] + ["Not recorded"], raw)
+        split[(category, hood_id)] += n
+    relations: list[disclosure.Relation] = []
+    hood_ids = [h.id for h in hoods]
+    in_cell: dict[tuple[str, date], list[Any]] = defaultdict(list)
+    for g, cells in groups.items():
+        for c, m in cells:
+            in_cell[(c, m)].append(("group", g, c, m))
+    for c in categories:
+        for m in span:
+            values[("area", c, m)] = area.get((c, m), 0)
+            relations.append((("area", c, m), in_cell.get((c, m), [])))
+        total = sum(area.get((c, m), 0) for m in span)
+        values[("total", c)] = total
+        relations.append((("total", c), [("area", c, m) for m in span]))
+        cells = {h: split.get((c, h), 0) for h in hood_ids}
+        for h, n in cells.items():
+            values[("hood", c, h)] = n
+        values[("hood", c, None)] = total - sum(cells.values())
+        relations.append((("total", c), [("hood", c, h) for h in [*hood_ids, None]]))
+    public = set(Asset.objects.public().filter(id__in=list(groups)).values_list("id", flat=True))
+    unpublished = [
+        ("group", g, c, m) for g, cells in groups.items() if g not in public for c, m in cells
+    ]
+    published = disclosure.protect(
+        values, relations, threshold=SUPPRESS_BELOW, unpublished=unpublished
+    )
+    return ParticipationFigures(span, categories, hoods, dict(groups), published)
+
+
+def area_totals_by_month(
+    months: int = 12, figures: ParticipationFigures | None = None
+) -> SuppressedTable:
+    """The area's participants per activity category per month (the last `months` months up to
+    the newest figures), protected with every other participation figure (pass `figures` when
+    showing several tables of it at once, to work them out once)."""
+    figures = figures or participation_figures(months)
+    shown = figures.published.shown
+    labels = dict(ActivityCategory.choices)
+    rows = [
+        (labels.get(c, c), [shown(("area", c, m)) for m in figures.span], shown(("total", c)))
+        for c in figures.categories
+    ]
+    return SuppressedTable([m.strftime("%b %Y") for m in figures.span], rows)
+
+
+def area_totals_by_neighbourhood(
+    months: int = 12, figures: ParticipationFigures | None = None
+) -> SuppressedTable:
+    """Participants per activity category by the neighbourhood they live in, over the last
+    `months` months, with those not recorded by neighbourhood in a column of their own."""
+    figures = figures or participation_figures(months)
+    shown = figures.published.shown
+    labels = dict(ActivityCategory.choices)
+    keys = [h.id for h in figures.hoods] + [None]
+    rows = [
+        (labels.get(c, c), [shown(("hood", c, h)) for h in keys], shown(("total", c)))
+        for c in figures.categories
+    ]
+    return SuppressedTable([h.name for h in figures.hoods] + ["Not recorded"], rows)
 
 
 @dataclass
@@ -756,52 +814,45 @@ class ShareRow:
     label: str
     group: int
     area: int
+    public_group: int | str | None = None
+    public_area: int | str | None = None
 
     @property
     def share(self) -> float:
         return self.group / self.area if self.area else 0.0
 
     @property
-    def public_group(self) -> int | str | None:
-        return suppress(self.group)
-
-    @property
-    def public_area(self) -> int | str | None:
-        return suppress(self.area)
-
-    @property
     def public_share(self) -> float | None:
-        """The share, unless the group's count or everyone else's is a small number (1–4):
-        then share and area total together would give it away, so it is not shown."""
-        others = self.area - self.group
-        if 0 < self.group < SUPPRESS_BELOW or 0 < others < SUPPRESS_BELOW:
-            return None
-        return self.share
+        """The share, only when both the group's count and the area's are shown: from a share
+        and one of them the other could be worked out."""
+        if isinstance(self.public_group, int) and isinstance(self.public_area, int):
+            return self.share if self.area else None
+        return None
 
 
 def group_shares(asset: Asset, months: int = 12) -> list[ShareRow]:
-    """A group's participants per activity category per month, beside the area's total."""
-    span = _month_range(months, latest_month())
-    mine = (
-        ParticipationRecord.objects.filter(activity__asset=asset, month__in=span)
-        .values_list("activity__category", "month")
-        .annotate(n=Sum("participants"))
-    )
-    mine_map = {(c, m): n for c, m, n in mine}
-    categories = {c for c, _ in mine_map}
-    area = {
-        (c, m): n
-        for c, m, n in ParticipationRecord.objects.filter(
-            activity__category__in=categories, month__in=span
-        )
-        .values_list("activity__category", "month")
-        .annotate(n=Sum("participants"))
-    }
+    """A group's participants per activity category per month, beside the area's total, as
+    protected with every other participation figure (`participation_figures`)."""
+    figures = participation_figures(months)
+    published = figures.published
     labels = dict(ActivityCategory.choices)
-    return [
-        ShareRow(m, c, labels.get(c, c), n, area.get((c, m), 0))
-        for (c, m), n in sorted(mine_map.items(), key=lambda kv: (kv[0][0], kv[0][1]))
-    ]
+    rows = []
+    for c, m in sorted(figures.groups.get(asset.id, [])):
+        key, area_key = ("group", asset.id, c, m), ("area", c, m)
+        if not published.is_shown(key) and published.markers[key] == disclosure.UNPUBLISHED:
+            continue
+        rows.append(
+            ShareRow(
+                m,
+                c,
+                labels.get(c, c),
+                published.values[key],
+                published.values[area_key],
+                published.shown(key),
+                published.shown(area_key),
+            )
+        )
+    return rows
 
 
 def asset_places(assets: list[Asset]) -> dict[int, str]:

@@ -168,12 +168,13 @@ def _gaps_csv(result: selectors.Gaps) -> HttpResponse:
 
 
 def participation(request: HttpRequest) -> HttpResponse:
+    figures = selectors.participation_figures()
     return render(
         request,
         "insights/participation.html",
         {
-            "by_month": selectors.area_totals_by_month(),
-            "by_hood": selectors.area_totals_by_neighbourhood(),
+            "by_month": selectors.area_totals_by_month(figures=figures),
+            "by_hood": selectors.area_totals_by_neighbourhood(figures=figures),
             "groups": selectors.groups_with_participation(),
             "suppress_below": selectors.SUPPRESS_BELOW,
             "can_see_trends": can(request.user, "insights.view_trends"),

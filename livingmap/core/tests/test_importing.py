@@ -715,3 +715,25 @@ def test_alongside_runs_the_work_in_another_thread_and_returns_its_result():
 
     with pytest.raises(ValueError, match="a bad record"):
         alongside(lambda: None, broken)
+
+
+def test_a_row_with_a_nul_or_control_character_is_rejected_and_the_rest_imported(tmp_path):
+    """PostgreSQL cannot store NUL (SQLite would): the row is refused on both, with the column
+    named, before anything reaches the database; tabs and line breaks inside a value are text."""
+    path = tmp_path / "pc.csv"
+    path.write_bytes(
+        b"pcds,lat,long\n"
+        b"ZZ1 1AA,53.45,-2.30\n"
+        b"ZZ1 1AB\x00,53.46,-2.31\n"
+        b'ZZ1 1AD,53.47,"-2.32\x1b"\n'
+        b'"ZZ1\t1AE",53.48,-2.33\n'
+    )
+    report = postcode_importer(path).run(commit=True)
+    assert [(p.row, p.reason) for p in report.rejected] == [
+        ("line 3", 'the column "pcds" contains a NUL character (U+0000)'),
+        ("line 4", 'the column "long" contains a control character (U+001B)'),
+    ]
+    assert set(
+        Postcode.objects.filter(postcode__startswith="ZZ1").values_list("postcode", flat=True)
+    ) >= {"ZZ1 1AA"}
+    assert not Postcode.objects.filter(postcode="ZZ1 1AB").exists()

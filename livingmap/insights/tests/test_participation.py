@@ -48,8 +48,9 @@ def test_secondary_suppression_stops_back_calculation():
         ["A", "B", "C"], [("Food", [3, 10, 20]), ("Sport", [2, 1, 9])]
     )
     food = table.rows[0]
-    # One small cell plus a total would give it away: the next smallest is hidden too.
-    assert food[1] == ["<5", "<5", 20]
+    # One small cell plus a total would give it away: the next smallest is hidden too, as
+    # "[c]" (it is not a small number; it is hidden so that the 3 cannot be worked out).
+    assert food[1] == ["<5", "[c]", 20]
     assert food[2] == 33
     assert table.rows[1][1] == ["<5", "<5", 9]
     tiny = selectors.suppressed_table(["A"], [("Arts", [3])])
@@ -84,7 +85,7 @@ def test_area_totals_suppress_small_numbers_on_page_api_and_csv(client, group, o
     food_row = next(r for r in by_hood.rows if r[0] == ActivityCategory.FOOD.label)
     assert food_row[1][by_hood.columns.index("Central")] == "<5"
     # "Not recorded" is 37: hidden too, or Central's 3 = 40 - 37 could be worked out.
-    assert food_row[1][by_hood.columns.index("Not recorded")] == "<5"
+    assert food_row[1][by_hood.columns.index("Not recorded")] == "[c]"
     html = client.get("/participation/").content.decode()
     assert "&lt;5" in html
     api = client.get("/api/insights/participation").json()
