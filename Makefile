@@ -20,6 +20,7 @@ AXE_JS := $(AXE_DIR)/axe.min.js
 
 help:
 	@echo "make run    - install, migrate, load the Trafford demo if the database is empty, serve on 127.0.0.1:$(PORT)"
+	@echo "             (with the background worker and the scheduler; Ctrl-C stops all three)"
 	@echo "make test   - run the tests (SQLite by default; set DATABASE_URL for PostgreSQL)"
 	@echo "make bench  - national-scale benchmarks; results go to docs/benchmarks.md"
 	@echo "make lint   - the pre-test gate: check, makemigrations --check, ruff format --check, ruff check"
@@ -42,8 +43,10 @@ demo: install
 	$(BIN)/livingmap load_demo --if-empty --quiet
 
 # Two worker processes share one file-based cache, so that rate limits count across both.
+# `livingmap serve --` runs the background worker and the scheduler beside gunicorn, and stops all three together.
 run: demo
 	DEBUG=$${DEBUG:-1} LIVINGMAP_CACHE_DIR=$${LIVINGMAP_CACHE_DIR:-$${LIVINGMAP_VAR_DIR:-$(abspath var)}/cache} \
+	  $(BIN)/livingmap serve -- \
 	  $(BIN)/gunicorn livingmap.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --no-control-socket
 
 # The browser tests need axe-core; without npm they are skipped, with the reason shown.

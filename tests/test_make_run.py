@@ -44,7 +44,15 @@ def _environment(var_dir: Path) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         # A fresh SQLite demo, whatever database the test run itself uses; no make state.
-        if k not in {"DATABASE_URL", "LIVINGMAP_TEST_SQLITE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "LIVINGMAP_TEST_SQLITE",
+            "LIVINGMAP_TASKS_BACKEND",
+            "MAKEFLAGS",
+            "MFLAGS",
+            "MAKELEVEL",
+        }
         and not k.startswith("PYTEST_")
     }
     env["LIVINGMAP_VAR_DIR"] = str(var_dir)
@@ -216,3 +224,31 @@ def test_static_files_are_served(make_run: Served) -> None:
         status, content_type, _ = make_run.get(href)
         assert status == 200, href
         assert content_type.startswith("text/css"), href
+
+
+def test_the_worker_and_the_scheduler_run_under_make_run(make_run: Served) -> None:
+    """`make run` starts the scheduler and the database worker beside gunicorn: the scheduled
+    heartbeat job (core/tasks.py, due as soon as the scheduler first sees it) is queued and run,
+    and its run is recorded as succeeded."""
+    import sqlite3
+
+    output = make_run.output()
+    assert "Started the worker" in output and "Started the scheduler" in output
+    database = make_run.var_dir / "livingmap.sqlite3"
+    deadline = time.monotonic() + 120
+    rows: list[tuple[str, str]] = []
+    while time.monotonic() < deadline:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10) as db:
+            rows = db.execute(
+                "SELECT status, task_id FROM core_jobrun WHERE job_name = 'core.heartbeat'"
+            ).fetchall()
+        if any(status == "succeeded" for status, _ in rows):
+            break
+        time.sleep(1)
+    assert any(status == "succeeded" for status, _ in rows), (rows, make_run.output()[-3000:])
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10) as db:
+        (task_status,) = db.execute(
+            "SELECT status FROM django_tasks_db_dbtaskresult WHERE id = ?",
+            (next(t for s, t in rows if s == "succeeded").replace("-", ""),),
+        ).fetchone()
+    assert task_status == "SUCCESSFUL"  # run by the worker, from the database queue
