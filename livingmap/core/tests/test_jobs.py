@@ -13,7 +13,7 @@ from django.utils import timezone
 from livingmap.core import scheduler
 from livingmap.core.jobs import DailyAt, Every, Scheduled, enqueue, enqueue_unless_queued, job
 from livingmap.core.models import Dataset, JobRun, ScheduledJob
-from livingmap.core.testing import run_together
+from livingmap.core.testing import run_queued_task, run_together
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -88,23 +88,12 @@ def test_retries_wait_longer_each_time_on_the_database_queue(db, settings):
     assert run.status == JobRun.Status.QUEUED and run.task_id
     assert DBTaskResult.objects.get(pk=run.task_id).status == "READY"
     # Run the queued attempts as the worker does (one at a time), twice.
-    from django_tasks_db.management.commands.db_worker import Worker
 
-    worker = Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test",
-        excluded_queue_names=[],
-    )
     waits = []
     for attempt in (1, 2):
         current = JobRun.objects.get(task_path=always_fails.module_path, attempt=attempt)
         before = timezone.now()
-        worker.run_task(DBTaskResult.objects.get(pk=current.task_id))
+        run_queued_task(current.task_id)
         retry = JobRun.objects.get(task_path=always_fails.module_path, attempt=attempt + 1)
         waits.append(
             (DBTaskResult.objects.get(pk=retry.task_id).run_after - before).total_seconds()

@@ -101,7 +101,7 @@ class Command(BaseCommand):
                     self.stderr.write(
                         f"The {name} stopped (exit code {returncode}): stopping the others."
                     )
-                    code = returncode or 1
+                    code = returncode if returncode > 0 else 1
                     break
                 time.sleep(0.2)
         finally:
