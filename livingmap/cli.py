@@ -32,6 +32,11 @@ MORE_COMMANDS = {
         "send_review_reminders": "Email admins of assets due for review; escalate to officers.",
         "refresh_insights": "Rebuild the neighbourhood profiles and gaps (also done on demand).",
     },
+    "Background jobs": {
+        "serve": "Run the web server, the background worker and the scheduler together.",
+        "db_worker": "Run the background worker (the jobs queued in the database).",
+        "run_scheduler": "Queue the scheduled jobs (reminders, nightly rebuilds) when due.",
+    },
     "Time banks": {
         "timebank_check": "Check every time bank's ledger balances; exits 1 on any problem.",
         "load_timebank_demo": "Create the illustrative Trafford Time Bank.",

@@ -128,6 +128,7 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield served
     finally:
         _stop(process)
+        _no_process_left(served)
 
 
 class _Links(HTMLParser):
@@ -152,6 +153,31 @@ def _stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+def _no_process_left(served: Served) -> None:
+    """Stopping `make run` stops the web server, the worker and the scheduler too (each runs in
+    a process group of its own under `livingmap serve`, so the signal to make's group reaches
+    them only through it)."""
+    import re
+
+    pids = [int(p) for p in re.findall(r"Started the .+? \(process (\d+)\)", served.output())]
+    deadline = time.monotonic() + 30
+    left = pids
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = [pid for pid in pids if _alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"`make run` left processes {left} running after it was stopped"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in {"Z", "X"}
 
 
 def test_make_run_loads_the_demo_into_a_fresh_database(make_run: Served) -> None:
@@ -248,7 +274,7 @@ def test_the_worker_and_the_scheduler_run_under_make_run(make_run: Served) -> No
     assert any(status == "succeeded" for status, _ in rows), (rows, make_run.output()[-3000:])
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10) as db:
         (task_status,) = db.execute(
-            "SELECT status FROM django_tasks_db_dbtaskresult WHERE id = ?",
+            "SELECT status FROM django_tasks_database_dbtaskresult WHERE id = ?",
             (next(t for s, t in rows if s == "succeeded").replace("-", ""),),
         ).fetchone()
     assert task_status == "SUCCESSFUL"  # run by the worker, from the database queue

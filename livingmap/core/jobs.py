@@ -44,6 +44,8 @@ __all__ = [
 
 #: How much of an error's traceback a JobRun keeps.
 ERROR_CHARS = 4000
+#: A run still queued after this long is taken as lost by enqueue_unless_queued.
+WAITING_TOO_LONG = timedelta(hours=1)
 
 
 # -- schedules ----------------------------------------------------------------------------------
@@ -169,11 +171,16 @@ def enqueue(the_job: Any, *args: Any, job_name: str = "", **kwargs: Any) -> Any:
 
 def enqueue_unless_queued(the_job: Any, *args: Any, **kwargs: Any) -> Any:
     """Queue a run of `the_job` unless one is already waiting to start (for work that any one
-    run does whole, like rebuilding aggregates after a change); the JobRun, or None."""
+    run does whole, like rebuilding aggregates after a change); the JobRun, or None. A run
+    waiting longer than WAITING_TOO_LONG is taken as lost (a queue emptied by hand) and does not
+    stop a new one."""
     from .models import JobRun
 
     waiting = JobRun.objects.filter(
-        task_path=the_job.module_path, status=JobRun.Status.QUEUED, due_at__isnull=True
+        task_path=the_job.module_path,
+        status=JobRun.Status.QUEUED,
+        due_at__isnull=True,
+        enqueued_at__gte=timezone.now() - WAITING_TOO_LONG,
     )
     if waiting.exists():
         return None

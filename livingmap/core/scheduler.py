@@ -25,12 +25,10 @@ logger = logging.getLogger(__name__)
 
 
 def declared_schedule() -> list[Scheduled]:
-    """Every installed app's SCHEDULE (from its `tasks.py`), in app order."""
+    """Every installed app's SCHEDULE (a list of `Scheduled` in its `tasks.py`), in app order."""
     entries: list[Scheduled] = []
     for config in apps.get_app_configs():
-        if not config.name.startswith("livingmap.") or not module_has_submodule(
-            config.module, "tasks"
-        ):
+        if not module_has_submodule(config.module, "tasks"):
             continue
         module = import_module(f"{config.name}.tasks")
         entries.extend(getattr(module, "SCHEDULE", []))
@@ -45,7 +43,10 @@ def run_due_jobs(*, now: datetime | None = None) -> list[JobRun]:
     """Enqueue every declared job that is due; the runs this call queued."""
     now = now or timezone.now()
     queued: list[JobRun] = []
-    for entry in declared_schedule():
+    declared = declared_schedule()
+    # A job no longer declared (its app removed it) is no longer shown as coming; its runs stay.
+    ScheduledJob.objects.exclude(name__in=[e.name for e in declared]).delete()
+    for entry in declared:
         row, _ = ScheduledJob.objects.get_or_create(
             name=entry.name,
             defaults={

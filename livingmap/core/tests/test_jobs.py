@@ -117,6 +117,12 @@ def test_enqueue_unless_queued_queues_one_waiting_run(db, settings):
     assert enqueue_unless_queued(quick) is None
     JobRun.objects.filter(pk=first.pk).update(status=JobRun.Status.RUNNING)
     assert enqueue_unless_queued(quick) is not None  # a change during a run needs another
+    # A run queued long ago and never started (its queue emptied by hand) does not block.
+    JobRun.objects.filter(task_path=quick.module_path).update(
+        status=JobRun.Status.QUEUED, enqueued_at=timezone.now() - timedelta(hours=2)
+    )
+    assert enqueue_unless_queued(quick) is not None
+    assert enqueue_unless_queued(quick) is None
 
 
 def test_job_needs_at_least_one_attempt():
@@ -168,6 +174,11 @@ def test_the_scheduler_queues_a_due_job_exactly_once(db, monkeypatch):
     assert len(scheduler.run_due_jobs(now=later)) == 1
     row.refresh_from_db()
     assert row.next_run_at == now + timedelta(minutes=70)
+    assert JobRun.objects.filter(job_name="test.quick").count() == 2
+    # Declared no more: no longer shown as coming; its runs stay in the log.
+    _declare(monkeypatch)
+    assert scheduler.run_due_jobs(now=later) == []
+    assert not ScheduledJob.objects.filter(name="test.quick").exists()
     assert JobRun.objects.filter(job_name="test.quick").count() == 2
 
 
