@@ -249,6 +249,11 @@ _tasks_module = "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"
 if LIVINGMAP_TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": f"{_tasks_module}.backends.immediate.ImmediateBackend"}}
 elif LIVINGMAP_TASKS_BACKEND == "redis":
+    if django.VERSION >= (6, 0):
+        raise RuntimeError(
+            "LIVINGMAP_TASKS_BACKEND=redis needs Django 5.2 (Python 3.11): django-tasks-rq does "
+            "not yet support Django 6's tasks framework. Use the database backend."
+        )
     INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}

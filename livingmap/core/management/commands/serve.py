@@ -37,7 +37,10 @@ def livingmap_command(*args: str) -> list[str]:
 def worker_command() -> list[str]:
     """The worker for the configured task backend."""
     if settings.LIVINGMAP_TASKS_BACKEND == "redis":
-        return livingmap_command("rqworker", "default", "--job-class", "django_tasks_rq.Job")
+        # --with-scheduler: RQ's own scheduler moves retries that wait to the queue when due.
+        return livingmap_command(
+            "rqworker", "default", "--job-class", "django_tasks_rq.Job", "--with-scheduler"
+        )
     return livingmap_command("db_worker", "--no-reload", "--queue-name", "*")
 
 
