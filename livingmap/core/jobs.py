@@ -147,7 +147,7 @@ def job(
     def decorate(fn: Callable[..., Any]) -> Any:
         @functools.wraps(fn)
         def run(*args: Any, _run: int | None = None, **kwargs: Any) -> Any:
-            return _run_attempt(the_task, fn, args, kwargs, _run, retry_after_seconds)
+            return _run_attempt(the_task, fn, args, kwargs, _run, max_attempts, retry_after_seconds)
 
         run.max_attempts = max_attempts  # type: ignore[attr-defined]
         the_task = task(priority=priority, queue_name=queue_name)(run)
@@ -193,9 +193,17 @@ def _send(
     from .models import JobRun
 
     to_send = the_job
-    if delay > 0 and the_job.get_backend().supports_defer:
-        to_send = the_job.using(run_after=timezone.now() + timedelta(seconds=delay))
-    result = to_send.enqueue(*args, _run=run.pk, **kwargs)
+    try:
+        if delay > 0 and the_job.get_backend().supports_defer:
+            to_send = the_job.using(run_after=timezone.now() + timedelta(seconds=delay))
+        result = to_send.enqueue(*args, _run=run.pk, **kwargs)
+    except Exception as exc:  # not JSON, or the queue is unreachable: say so on the run
+        JobRun.objects.filter(pk=run.pk, status=JobRun.Status.QUEUED).update(
+            status=JobRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"Could not be queued: {exc!r}"[:ERROR_CHARS],
+        )
+        raise
     if JobRun.objects.filter(pk=run.pk, task_id="").update(task_id=str(result.id)[:64]):
         run.task_id = str(result.id)[:64]
 
@@ -206,13 +214,14 @@ def _run_attempt(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     run_id: int | None,
+    max_attempts: int,
     retry_after_seconds: float,
 ) -> Any:
     from .models import JobRun
 
     run = JobRun.objects.filter(pk=run_id).first() if run_id is not None else None
     if run is None:  # enqueued directly with .enqueue(), not through enqueue()
-        run = JobRun.objects.create(task_path=the_task.module_path, max_attempts=fn.max_attempts)
+        run = JobRun.objects.create(task_path=the_task.module_path, max_attempts=max_attempts)
     if run.status == JobRun.Status.SUCCEEDED:
         return run.result  # delivered twice: the work is done
     run.status, run.started_at, run.finished_at = JobRun.Status.RUNNING, timezone.now(), None

@@ -125,6 +125,25 @@ def test_enqueue_unless_queued_queues_one_waiting_run(db, settings):
     assert enqueue_unless_queued(quick) is None
 
 
+def test_a_job_queued_directly_is_recorded_too(db):
+    """`.enqueue()` on the task itself (not through core.jobs.enqueue) still leaves a JobRun."""
+    always_fails.enqueue()
+    runs = JobRun.objects.filter(task_path=always_fails.module_path).order_by("attempt")
+    assert [(r.attempt, r.max_attempts, r.status) for r in runs] == [
+        (1, 3, JobRun.Status.RETRYING),
+        (2, 3, JobRun.Status.RETRYING),
+        (3, 3, JobRun.Status.FAILED),
+    ]
+
+
+def test_a_run_that_cannot_be_queued_says_why(db, settings):
+    settings.TASKS = DATABASE_TASKS
+    with pytest.raises(TypeError):
+        enqueue(quick, n=object())
+    run = JobRun.objects.get(task_path=quick.module_path)
+    assert run.status == JobRun.Status.FAILED and "Could not be queued" in run.error
+
+
 def test_job_needs_at_least_one_attempt():
     with pytest.raises(ValueError, match="at least 1"):
         job(max_attempts=0)
@@ -211,7 +230,7 @@ def test_two_schedulers_at_the_same_moment_queue_a_due_job_once(monkeypatch):
 
 
 def test_a_job_that_cannot_be_queued_is_recorded_as_failed(db, monkeypatch, settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = DATABASE_TASKS
     _declare(monkeypatch, Scheduled("test.quick", quick, Every(hours=1), {"n": object()}))
     (run,) = scheduler.run_due_jobs(now=timezone.now())
     run.refresh_from_db()
