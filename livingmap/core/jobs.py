@@ -226,12 +226,17 @@ def _run_attempt(
         return run.result  # delivered twice: the work is done
     run.status, run.started_at, run.finished_at = JobRun.Status.RUNNING, timezone.now(), None
     run.save(update_fields=["status", "started_at", "finished_at"])
+    failure: Exception | None = None
     try:
         with transaction.atomic():  # a failed attempt leaves none of its writes behind
             value = fn(*args, **kwargs)
     except Exception as exc:
+        failure = exc
+    if failure is not None:
+        # Recorded, and the next attempt queued, outside the except block: a backend that runs
+        # the retry at once (the immediate one) would otherwise chain every earlier traceback.
         run.finished_at = timezone.now()
-        run.error = "".join(traceback.format_exception(exc))[-ERROR_CHARS:]
+        run.error = "".join(traceback.format_exception(failure))[-ERROR_CHARS:]
         if run.attempt < run.max_attempts:
             run.status = JobRun.Status.RETRYING
             run.save(update_fields=["status", "finished_at", "error"])
@@ -246,7 +251,7 @@ def _run_attempt(
         else:
             run.status = JobRun.Status.FAILED
             run.save(update_fields=["status", "finished_at", "error"])
-        raise
+        raise failure
     run.status, run.finished_at, run.result, run.error = (
         JobRun.Status.SUCCEEDED,
         timezone.now(),

@@ -75,6 +75,8 @@ def test_a_job_that_keeps_failing_stops_after_its_attempts_and_is_shown_failed(d
         (3, 3, JobRun.Status.FAILED),
     ]
     assert all("ValueError: the mail server refused the message" in r.error for r in runs)
+    # Each attempt's own error, not its predecessors' chained before it.
+    assert all(r.error.count("ValueError: the mail server") == 1 for r in runs)
     assert all(r.finished_at is not None for r in runs)
 
 
