@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
     "ninja",
     "livingmap.core",
     "livingmap.areas",
@@ -243,7 +244,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Living Map <no-reply@
 # queue in the database by default (django-tasks-db), run by `livingmap db_worker`; the
 # scheduler is `livingmap run_scheduler`; `livingmap serve` runs both beside the web server.
 # LIVINGMAP_TASKS_BACKEND: "database" (default), "immediate" (run in the process that queues:
-# tests, one-off scripts) or "redis" (RQ via django-tasks-rq, installed separately; REDIS_URL).
+# tests, one-off scripts) or "redis" (RQ via django-tasks-rq: the "redis" extra; REDIS_URL).
 LIVINGMAP_TASKS_BACKEND = os.environ.get("LIVINGMAP_TASKS_BACKEND", "database")
 _tasks_module = "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"
 if LIVINGMAP_TASKS_BACKEND == "immediate":
@@ -262,8 +263,8 @@ elif LIVINGMAP_TASKS_BACKEND == "database":
 else:
     raise RuntimeError("LIVINGMAP_TASKS_BACKEND must be database, immediate or redis")
 INSTALLED_APPS += ["django_tasks_db"]  # its tables exist whichever backend runs
-if django.VERSION < (6, 0):
-    INSTALLED_APPS.insert(INSTALLED_APPS.index("ninja"), "django_tasks")
+if django.VERSION >= (6, 0):
+    INSTALLED_APPS.remove("django_tasks")  # Django 6 has the framework itself
 # The site's address, for links in emails sent by background jobs (no request to take it from).
 LIVINGMAP_BASE_URL = os.environ.get(
     "LIVINGMAP_BASE_URL", "http://127.0.0.1:8000" if DEBUG else ""
