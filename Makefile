@@ -20,6 +20,7 @@ AXE_JS := $(AXE_DIR)/axe.min.js
 
 help:
 	@echo "make run    - install, migrate, load the Trafford demo if the database is empty, serve on 127.0.0.1:$(PORT)"
+	@echo "             (with the background worker and the scheduler; Ctrl-C stops all three)"
 	@echo "make test   - run the tests (SQLite by default; set DATABASE_URL for PostgreSQL)"
 	@echo "make bench  - national-scale benchmarks; results go to docs/benchmarks.md"
 	@echo "make lint   - the pre-test gate: check, makemigrations --check, ruff format --check, ruff check"
@@ -47,13 +48,17 @@ demo: install
 # cookies without the Secure flag only because this serves plain HTTP on 127.0.0.1.
 RUN_VAR = $${LIVINGMAP_VAR_DIR:-$(abspath var)}
 RUN_ENV = DEBUG=$${DEBUG:-0} LIVINGMAP_PLAIN_HTTP=$${LIVINGMAP_PLAIN_HTTP:-1} \
+  LIVINGMAP_BASE_URL=$${LIVINGMAP_BASE_URL:-http://127.0.0.1:$(PORT)} \
   SECRET_KEY="$${SECRET_KEY:-$$(cat $(RUN_VAR)/secret_key)}" \
   LIVINGMAP_CACHE_DIR=$${LIVINGMAP_CACHE_DIR:-$(RUN_VAR)/cache}
+# `livingmap serve --` runs the background worker and the scheduler beside gunicorn, and stops
+# all three together.
 run: demo
 	@mkdir -p $(RUN_VAR); test -n "$$SECRET_KEY" -o -s $(RUN_VAR)/secret_key || (umask 077; \
 	  $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > $(RUN_VAR)/secret_key)
 	$(RUN_ENV) $(BIN)/livingmap collectstatic --no-input --verbosity 0
 	$(RUN_ENV) \
+	  $(BIN)/livingmap serve -- \
 	  $(BIN)/gunicorn livingmap.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - --no-control-socket
 
 # The browser tests need axe-core; without npm they are skipped, with the reason shown.

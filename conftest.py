@@ -72,6 +72,16 @@ def _demo_in_transactional_tests(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings) -> None:
+    """Background jobs run in the test's own process as they are queued (the immediate task
+    backend); a test of the worker itself sets the database backend (core/tests/test_jobs.py)."""
+    import django
+
+    module = "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"
+    settings.TASKS = {"default": {"BACKEND": f"{module}.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _postgres_only(request: pytest.FixtureRequest) -> None:
     """`@pytest.mark.postgres` tests run only on PostgreSQL."""
     if request.node.get_closest_marker("postgres") is None:

@@ -32,6 +32,8 @@ Environment variables:
     LIVINGMAP_PG_STATEMENT_TIMEOUT, LIVINGMAP_PG_IDLE_IN_TRANSACTION_TIMEOUT  PostgreSQL
         session limits for the web server (30s, 60s); LIVINGMAP_PG_COMMAND_STATEMENT_TIMEOUT,
         LIVINGMAP_PG_COMMAND_IDLE_IN_TRANSACTION_TIMEOUT for `livingmap` commands (0: none, 10min).
+    LIVINGMAP_TASKS_BACKEND, LIVINGMAP_BASE_URL, LIVINGMAP_JOB_HISTORY_DAYS, REDIS_URL
+        background jobs (see the block "Background jobs" below and docs/deploying.md).
     LIVINGMAP_CACHE_DIR     a directory for a file-based cache shared by all worker processes
         (rate limits need a shared cache when more than one process serves the site).
 See docs/accounts.md and docs/security.md.
@@ -276,10 +278,39 @@ else:
     EMAIL_USE_TLS, EMAIL_USE_SSL = _smtp["use_tls"], _smtp["use_ssl"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Living Map <no-reply@localhost>")
 
-# Background tasks (django-tasks). django-tasks 0.12 ships the immediate and dummy backends
-# only, so tasks run in the process that enqueues them (the `send_review_reminders` command run
-# from cron, see docs/accounts.md). A database-backed queue can replace it here later.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# --- Background jobs (core/jobs.py, docs/deploying.md "The worker and the scheduler") ---------
+# One task system: Django's tasks framework (the django-tasks backport on Django 5.2) with a
+# queue in the database by default (django-tasks-db), run by `livingmap db_worker`; the
+# scheduler is `livingmap run_scheduler`; `livingmap serve` runs both beside the web server.
+# LIVINGMAP_TASKS_BACKEND: "database" (default), "immediate" (run in the process that queues:
+# tests, one-off scripts) or "redis" (RQ via django-tasks-rq: the "redis" extra; REDIS_URL).
+LIVINGMAP_TASKS_BACKEND = os.environ.get("LIVINGMAP_TASKS_BACKEND", "database")
+_tasks_module = "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"
+if LIVINGMAP_TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": f"{_tasks_module}.backends.immediate.ImmediateBackend"}}
+elif LIVINGMAP_TASKS_BACKEND == "redis":
+    if django.VERSION >= (6, 0):
+        raise RuntimeError(
+            "LIVINGMAP_TASKS_BACKEND=redis needs Django 5.2 (Python 3.11): django-tasks-rq does "
+            "not yet support Django 6's tasks framework. Use the database backend."
+        )
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif LIVINGMAP_TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    raise RuntimeError("LIVINGMAP_TASKS_BACKEND must be database, immediate or redis")
+INSTALLED_APPS += ["django_tasks_db"]  # its tables exist whichever backend runs
+if django.VERSION >= (6, 0):
+    INSTALLED_APPS.remove("django_tasks")  # Django 6 has the framework itself
+# The site's address, for links in emails sent by background jobs (no request to take it from).
+LIVINGMAP_BASE_URL = os.environ.get(
+    "LIVINGMAP_BASE_URL", "http://127.0.0.1:8000" if DEBUG else ""
+).rstrip("/")
+# Finished job runs (and the database queue's finished tasks) are kept this long.
+LIVINGMAP_JOB_HISTORY_DAYS = int(os.environ.get("LIVINGMAP_JOB_HISTORY_DAYS", "30"))
+# --- end of background jobs ---------------------------------------------------------------
 
 # Caches: rate limits count in the cache. One process (the demo, tests) can use memory; a site
 # served by several processes sets LIVINGMAP_CACHE_DIR so they share one file-based cache.

@@ -44,7 +44,15 @@ def _environment(var_dir: Path) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         # A fresh SQLite demo, whatever database the test run itself uses; no make state.
-        if k not in {"DATABASE_URL", "LIVINGMAP_TEST_SQLITE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "LIVINGMAP_TEST_SQLITE",
+            "LIVINGMAP_TASKS_BACKEND",
+            "MAKEFLAGS",
+            "MFLAGS",
+            "MAKELEVEL",
+        }
         and not k.startswith("PYTEST_")
     }
     env["LIVINGMAP_VAR_DIR"] = str(var_dir)
@@ -120,6 +128,7 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield served
     finally:
         _stop(process)
+        _no_process_left(served)
 
 
 class _Links(HTMLParser):
@@ -144,6 +153,31 @@ def _stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+def _no_process_left(served: Served) -> None:
+    """Stopping `make run` stops the web server, the worker and the scheduler too (each runs in
+    a process group of its own under `livingmap serve`, so the signal to make's group reaches
+    them only through it)."""
+    import re
+
+    pids = [int(p) for p in re.findall(r"Started the .+? \(process (\d+)\)", served.output())]
+    deadline = time.monotonic() + 30
+    left = pids
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = [pid for pid in pids if _alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"`make run` left processes {left} running after it was stopped"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in {"Z", "X"}
 
 
 def test_make_run_loads_the_demo_into_a_fresh_database(make_run: Served) -> None:
@@ -231,3 +265,31 @@ def test_a_missing_page_does_not_list_the_url_patterns(make_run: Served) -> None
     assert len(key.read_text().strip()) >= 50
     assert key.stat().st_mode & 0o077 == 0, "the secret key file is readable by others"
     assert "insecure" not in key.read_text()
+
+
+def test_the_worker_and_the_scheduler_run_under_make_run(make_run: Served) -> None:
+    """`make run` starts the scheduler and the database worker beside gunicorn: the scheduled
+    heartbeat job (core/tasks.py, due as soon as the scheduler first sees it) is queued and run,
+    and its run is recorded as succeeded."""
+    import sqlite3
+
+    output = make_run.output()
+    assert "Started the worker" in output and "Started the scheduler" in output
+    database = make_run.var_dir / "livingmap.sqlite3"
+    deadline = time.monotonic() + 120
+    rows: list[tuple[str, str]] = []
+    while time.monotonic() < deadline:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10) as db:
+            rows = db.execute(
+                "SELECT status, task_id FROM core_jobrun WHERE job_name = 'core.heartbeat'"
+            ).fetchall()
+        if any(status == "succeeded" for status, _ in rows):
+            break
+        time.sleep(1)
+    assert any(status == "succeeded" for status, _ in rows), (rows, make_run.output()[-3000:])
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10) as db:
+        (task_status,) = db.execute(
+            "SELECT status FROM django_tasks_database_dbtaskresult WHERE id = ?",
+            (next(t for s, t in rows if s == "succeeded").replace("-", ""),),
+        ).fetchone()
+    assert task_status == "SUCCESSFUL"  # run by the worker, from the database queue

@@ -99,6 +99,12 @@ def freshness(user: Any, obj: Any) -> bool:
     return is_officer(user)
 
 
+@rule("officer.jobs", "see the background jobs and their failures")
+def jobs(user: Any, obj: Any) -> bool:
+    """Officers and administrators: the jobs' errors can name records and settings."""
+    return is_officer(user)
+
+
 @rule("personal.view", "see this person's gifts and skills")
 def view_personal(user: Any, record: Any) -> bool:
     """The person; connectors and officers only where the person's consent is recorded."""

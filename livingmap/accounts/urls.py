@@ -72,4 +72,5 @@ urlpatterns = [
     ),
     path("moderation/claims/<int:pk>/", views.moderation_claim, name="moderation_claim"),
     path("officers/freshness/", views.officer_freshness, name="officer_freshness"),
+    path("officers/background-jobs/", views.officer_jobs, name="officer_jobs"),
 ]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from livingmap.areas.selectors import PostcodeNotFound
 from livingmap.assets.models import Asset, AssetKind
+from livingmap.core import selectors as job_selectors
 from livingmap.core.text import PostcodeError
 
 from . import selectors, services, throttle
@@ -618,6 +619,27 @@ def officer_freshness(request: HttpRequest) -> HttpResponse:
             "stale_days": settings.LIVINGMAP_STALE_AFTER_DAYS,
         },
     )
+
+
+def officer_jobs(request: HttpRequest) -> HttpResponse:
+    """The background jobs: each scheduled job's last and next run, and recent runs' errors."""
+    if (stop := guard(request, "officer.jobs")) is not None:
+        return stop
+    return render(
+        request,
+        "accounts/jobs.html",
+        {
+            "jobs": job_selectors.scheduled_jobs(),
+            "runs": job_selectors.recent_job_runs(limit=RECENT_JOB_RUNS),
+            "failure_days": job_selectors.FAILURE_WINDOW_DAYS,
+            "recent": RECENT_JOB_RUNS,
+            "time_zone": settings.TIME_ZONE,
+        },
+    )
+
+
+#: Job runs listed on the background jobs page (the newest).
+RECENT_JOB_RUNS = 50
 
 
 # -- personal records and my data ------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from .models import Dataset, ImportEvent
+from .models import Dataset, ImportEvent, JobRun, ScheduledJob
 
 #: Rows of a report's rejected and warning lists shown on an import event's page.
 REPORT_ROWS_SHOWN = 200
@@ -109,3 +109,28 @@ class ImportEventAdmin(admin.ModelAdmin):
             ),
             _problem_table("Warnings", warning_rows, report.get("warnings", len(warning_rows))),
         )
+
+
+class _ReadOnlyLog(admin.ModelAdmin):
+    """Written only by the scheduler and the worker: read here, never added or changed."""
+
+    show_full_result_count = False  # the run log can be long: no COUNT(*) of all of it
+    list_per_page = 50
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ScheduledJob)
+class ScheduledJobAdmin(_ReadOnlyLog):
+    list_display = ("name", "schedule", "next_run_at", "last_enqueued_at")
+
+
+@admin.register(JobRun)
+class JobRunAdmin(_ReadOnlyLog):
+    list_display = ("__str__", "status", "enqueued_at", "started_at", "finished_at")
+    list_filter = ("status",)
+    search_fields = ("job_name", "task_path")

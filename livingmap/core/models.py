@@ -1,4 +1,5 @@
-"""Provenance shared by every domain: where data came from, and each import of it."""
+"""Provenance shared by every domain: where data came from, and each import of it; and the
+background jobs every app runs (their schedule and each run)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from datetime import date
 
 from django.db import models
+from django.utils import timezone
 
 
 class Dataset(models.Model):
@@ -69,3 +71,66 @@ class ImportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.importer} {self.started_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+
+class ScheduledJob(models.Model):
+    """A recurring job an app declares (its `tasks.py` SCHEDULE), and when it runs next.
+
+    The scheduler (`livingmap run_scheduler`, core/scheduler.py) keeps one row per declared job;
+    each run it enqueues is a `JobRun`."""
+
+    name = models.CharField(max_length=100, unique=True)
+    task_path = models.CharField(max_length=200)
+    schedule = models.CharField(max_length=100, help_text="When it runs, in words.")
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobRun(models.Model):
+    """One attempt at a background job (core/jobs.py): queued, running, and how it ended.
+
+    A scheduled run has its job's name and the time it was due; (job, due time, attempt) is
+    unique, so two schedulers, or one restarted, never enqueue the same run twice."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        RETRYING = "retrying", "Failed, will be tried again"
+        FAILED = "failed", "Failed"
+
+    job_name = models.CharField(max_length=100, blank=True, db_index=True)
+    task_path = models.CharField(max_length=200)
+    due_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    max_attempts = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    enqueued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    result = models.JSONField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-enqueued_at", "-id"]
+        indexes = [
+            models.Index(fields=["task_path", "status"]),
+            models.Index(fields=["-enqueued_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job_name", "due_at", "attempt"],
+                condition=models.Q(due_at__isnull=False),
+                name="core_jobrun_once_per_due_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_name or self.task_path} attempt {self.attempt} ({self.status})"

@@ -100,3 +100,21 @@ def quit_chromium(driver: Any) -> None:
     profile = driver._livingmap_profile
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+def run_queued_task(task_id: str) -> None:
+    """Run one task from the database queue as the worker (`livingmap db_worker`) does."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test",
+        excluded_queue_names=[],
+    )
+    worker.run_task(DBTaskResult.objects.get(pk=task_id))

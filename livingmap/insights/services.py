@@ -3,7 +3,8 @@
 The aggregates (asset counts per area, profile snapshots, LSOA centres) are derived data: they are
 rebuilt in one transaction by `refresh_aggregates()`, which runs
 
-* from `livingmap refresh_insights` (e.g. nightly, or after a big import);
+* from `livingmap refresh_insights` (by hand, or after a big import), and nightly from the
+  scheduler (`insights.tasks`);
 * lazily, from `ensure_fresh()`, the first time a page needs them after the data changed: signal
   receivers (receivers.py) mark them dirty when an asset is saved or deleted or boundaries change,
   and a cheap fingerprint (the newest id of every table they are built from) catches bulk imports,
@@ -96,9 +97,8 @@ def is_fresh() -> bool:
 
 
 #: A rebuild that took longer than this last time is not done inside a page request: the page
-#: shows the figures as last built, and the rebuild runs once the response has been sent.
+#: shows the figures as last built, and the rebuild is queued for the background worker.
 INLINE_REFRESH_SECONDS = 2.0
-_deferred = {"pending": False}
 
 
 def ensure_fresh() -> bool:
@@ -106,9 +106,9 @@ def ensure_fresh() -> bool:
 
     Small databases (the last rebuild took under INLINE_REFRESH_SECONDS; the demo takes
     about 0.3 s) rebuild at once, so figures are always current. Large ones (a million assets
-    take about 30 s) keep serving the last build and rebuild after the current response has
-    been sent (Django's request_finished), or when `livingmap refresh_insights` runs; they
-    rebuild at once only if nothing was ever built.
+    take about 30 s) keep serving the last build and queue a rebuild for the background worker
+    (`insights.tasks.refresh_insights`, queued once however many pages ask), or it is done when
+    `livingmap refresh_insights` runs; they rebuild at once only if nothing was ever built.
     """
     state = _state()
     if not state.dirty and state.fingerprint == fingerprint():
@@ -116,25 +116,16 @@ def ensure_fresh() -> bool:
     if state.refreshed_at is None or state.seconds < INLINE_REFRESH_SECONDS:
         refresh_aggregates(only_if_stale=True)
         return True
-    _refresh_after_response()
+    _refresh_in_background()
     return False
 
 
-def _refresh_after_response() -> None:
-    from django.core.signals import request_finished
+def _refresh_in_background() -> None:
+    from livingmap.core.jobs import enqueue_unless_queued
 
-    if _deferred["pending"]:
-        return
-    _deferred["pending"] = True
+    from .tasks import refresh_insights
 
-    def run(**kwargs: Any) -> None:
-        request_finished.disconnect(run, dispatch_uid="insights_deferred_refresh")
-        try:
-            refresh_aggregates(only_if_stale=True)
-        finally:
-            _deferred["pending"] = False
-
-    request_finished.connect(run, dispatch_uid="insights_deferred_refresh", weak=False)
+    enqueue_unless_queued(refresh_insights)
 
 
 # -- the rebuild --------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ EXPECTED: dict[str, tuple[str | None, tuple[bool, ...]]] = {
     "suggestion.merge": ("new_suggestion", (N, N, N, N, N, Y, Y)),
     "claim.decide": ("claim", (N, N, N, N, N, Y, Y)),
     "officer.freshness": (None, (N, N, N, N, N, Y, Y)),
+    "officer.jobs": (None, (N, N, N, N, N, Y, Y)),
     "personal.view": ("record", (N, Y, N, N, Y, Y, Y)),
     "personal.edit": ("record", (N, Y, N, N, N, N, N)),
 }

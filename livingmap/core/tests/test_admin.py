@@ -22,6 +22,8 @@ OUR_APPS = {"core", "areas", "assets"}
 EXPECTED_MODELS = {
     "core.dataset",
     "core.importevent",
+    "core.scheduledjob",
+    "core.jobrun",
     "areas.area",
     "areas.neighbourhood",
     "areas.areacomponent",
@@ -80,6 +82,9 @@ def test_every_model_is_registered():
 
 
 def test_officer_can_open_every_list_and_record(admin_client):
+    from livingmap.core.scheduler import run_due_jobs
+
+    run_due_jobs()  # the background jobs' schedule and their first runs
     for model, model_admin in admin.site._registry.items():
         if model._meta.app_label not in OUR_APPS:
             continue
@@ -134,6 +139,23 @@ def test_import_history_is_read_only_and_readable(admin_client):
     assert response.status_code == 403
     event.refresh_from_db()
     assert event.importer != "changed"
+
+
+def test_background_jobs_are_read_only(admin_client):
+    from livingmap.core.models import JobRun, ScheduledJob
+    from livingmap.core.scheduler import run_due_jobs
+
+    run_due_jobs()
+    run = JobRun.objects.get(job_name="core.heartbeat")
+    for model, obj in ((JobRun, run), (ScheduledJob, ScheduledJob.objects.first())):
+        assert admin_client.get(url(model, "add")).status_code == 403
+        assert admin_client.get(url(model, "change", obj.pk)).status_code == 200
+    response = admin_client.post(url(JobRun, "change", run.pk), {"status": "failed"})
+    assert response.status_code == 403
+    run.refresh_from_db()
+    assert run.status == JobRun.Status.SUCCEEDED
+    listed = admin_client.get(url(JobRun, "changelist")).content.decode()
+    assert "core.heartbeat attempt 1" in listed
 
 
 def test_asset_sources_are_shown_read_only_on_the_asset(admin_client):

@@ -1,6 +1,7 @@
-"""livingmap send_review_reminders --base-url https://…: enqueue the review reminder task.
+"""livingmap send_review_reminders --base-url https://…: queue the review reminders now.
 
-Run it daily (cron or a systemd timer). With the immediate task backend it runs at once."""
+The scheduler already queues them daily (accounts/tasks.py); this is for a run by hand. With
+the immediate task backend it runs at once and prints what it did."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from livingmap.accounts.tasks import send_review_reminders
+from livingmap.core.jobs import enqueue
 
 
 class Command(BaseCommand):
@@ -23,12 +25,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = send_review_reminders.enqueue(base_url=options["base_url"].rstrip("/"))
-        if result.is_finished:
-            value = result.return_value
+        run = enqueue(send_review_reminders, base_url=options["base_url"].rstrip("/"))
+        run.refresh_from_db()
+        if run.status == run.Status.SUCCEEDED:
+            value = run.result
             self.stdout.write(
                 f"Reminded the admins of {value['reminded']} asset(s); "
                 f"escalated {value['escalated']} unanswered reminder(s) to officers."
             )
         else:
-            self.stdout.write(f"Queued the reminders as task {result.id}.")
+            self.stdout.write(f"Queued the reminders (job run {run.pk}): the worker sends them.")
