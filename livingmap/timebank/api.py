@@ -27,11 +27,29 @@ router = Router(tags=["Time bank"], auth=django_auth)
 
 #: The statuses each operation can answer with, besides 400 and 429 (livingmap/core/schemas.py):
 #: 401 without sign-in, 403 when the caller may not (and, for a write, without the CSRF token),
-#: 404 for no such thing (or not the caller's to see), 409 for too little time credit or an
-#: exchange no longer pending, 413 for a body over the size limit, 422 for a parameter of the
-#: wrong type.
+#: 404 for no such thing (or not the caller's to see), 409 for too little time credit, 413 for
+#: a body over the size limit, 422 for a parameter of the wrong type.
 READ = errors(401, 403, 404, 422)
 WRITE = errors(401, 403, 404, 409, 413, 422)
+#: OpenAPI links: from an exchange just recorded (or a correction) to what can be done with it.
+EXCHANGE_LINKS = {
+    "responses": {
+        201: {
+            "links": {
+                name: {
+                    "operationId": f"livingmap_timebank_api_{view}",
+                    "parameters": {"exchange_id": "$response.body#/id"},
+                }
+                for name, view in (
+                    ("GetExchange", "exchange_detail"),
+                    ("ConfirmExchange", "confirm"),
+                    ("DeclineExchange", "decline"),
+                    ("ReverseExchange", "reverse"),
+                )
+            }
+        }
+    }
+}
 
 
 class BankOut(Schema):
@@ -250,7 +268,12 @@ def requests_(request: HttpRequest, bank_id: int) -> list[dict[str, Any]]:
     return [_listing_out(x) for x in selectors.listings(bank, kind=Listing.Kind.REQUEST)[:500]]
 
 
-@router.post("/exchanges", response={201: ExchangeOut, **WRITE}, summary="Record an exchange")
+@router.post(
+    "/exchanges",
+    response={201: ExchangeOut, **WRITE},
+    openapi_extra=EXCHANGE_LINKS,
+    summary="Record an exchange",
+)
 def record(request: HttpRequest, payload: ExchangeIn) -> Status:
     """Recorded by the member who gave the help it waits for the receiver to confirm; recorded
     by a broker it is confirmed at once."""
@@ -302,6 +325,7 @@ def decline(request: HttpRequest, exchange_id: int) -> dict[str, Any]:
 @router.post(
     "/exchanges/{exchange_id}/reverse",
     response={201: ExchangeOut, **WRITE},
+    openapi_extra=EXCHANGE_LINKS,
     summary="Correct (brokers)",
 )
 def reverse(request: HttpRequest, exchange_id: int, payload: ReverseIn) -> Status:

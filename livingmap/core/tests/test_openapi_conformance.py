@@ -12,6 +12,7 @@ operation is listed, not only the first. See docs/api.md ("Conformance").
 
 from __future__ import annotations
 
+import copy
 import gzip
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +82,8 @@ class Run:
 
     failures: dict[tuple[str, int, str], str] = field(default_factory=dict)
     calls: int = 0
+    statuses: set[int] = field(default_factory=set)
+    signed_in: bool = False
 
     def add(self, case: Any, response: Any, error: FailureGroup) -> None:
         for failure in error.exceptions:
@@ -111,13 +114,16 @@ def _api_unthrottled_in_one_transaction(settings):
     request_finished.connect(close_old_connections)
 
 
-def call(case: Any, run: Run, headers: dict[str, str] | None = None) -> None:
+def call(case: Any, run: Run, signed_in: Broker | None = None) -> None:
     run.calls += 1
-    headers = {"Accept-Encoding": "identity", **(headers or {})}
+    headers = {"Accept-Encoding": "identity"}
+    if signed_in is not None:
+        headers.update(signed_in.sign(case))
     # Each call in a savepoint: one call's writes (an exchange recorded) are kept for the next
     # calls, but a failure on PostgreSQL does not abort the test's transaction for the rest.
     with transaction.atomic():
         response = case.call(headers=headers)
+        run.statuses.add(response.status_code)
         try:
             case.validate_response(response, headers=headers)
         except FailureGroup as error:
@@ -178,12 +184,25 @@ def _report(request):
     if run is not None:
         assert run.calls > 0
         assert not run.failures, f"{len(run.failures)} failures:\n{run.report()}"
+        if run.signed_in:  # the broker's session and CSRF token were taken: not all refused
+            assert run.statuses - {401, 403}, run.statuses
 
 
 @dataclass
 class Broker:
-    headers: dict[str, str]
+    cookies: dict[str, str]
     ids: dict[str, int]
+
+    def sign(self, case: Any) -> dict[str, str]:
+        """The headers that send the broker's session and CSRF cookies, and the token as a form
+        would, in place of any session cookie schemathesis made up for the operation's security
+        scheme. Given so, schemathesis takes them as the caller's real credentials (and its
+        ignored_auth check sends the request again without them, expecting a 401)."""
+        # The WSGI transport sends the case's cookies (and drops a Cookie header of its own);
+        # the header tells schemathesis these are the caller's, not made up.
+        case.cookies = {**(case.cookies or {}), **self.cookies}
+        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        return {"Cookie": cookie, "X-CSRFToken": self.cookies["csrftoken"]}
 
 
 @pytest.fixture
@@ -195,7 +214,7 @@ def broker(db) -> Broker:
     from livingmap.timebank import services
     from livingmap.timebank.tests.conftest import make_bank
 
-    tb = make_bank(3)
+    tb = make_bank(3, credit_limit=100_000)
     ex = services.record_exchange(
         by=tb.broker, payer=tb.account(1), payee=tb.account(0), minutes=30, description="Shop"
     )
@@ -206,13 +225,14 @@ def broker(db) -> Broker:
     session["otp_device_id"] = device.persistent_id
     session.save()
     csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
-    cookie = f"sessionid={client.cookies['sessionid'].value}; csrftoken={csrf}"
     return Broker(
-        headers={"Cookie": cookie, "X-CSRFToken": csrf},
+        cookies={"sessionid": client.cookies["sessionid"].value, "csrftoken": csrf},
         ids={
             "account_id": tb.account(0).pk,
             "bank_id": tb.bank.pk,
             "exchange_id": ex.pk,
+            "payer_account": tb.account(1).pk,
+            "payee_account": tb.account(0).pk,
         },
     )
 
@@ -229,4 +249,65 @@ def test_signed_in_broker(case, request, broker):
         for name, value in (case.path_parameters or {}).items():
             if name in broker.ids and isinstance(value, int) and value % 2 == 0:
                 case.path_parameters[name] = broker.ids[name]
-    call(case, run, broker.headers)
+    run.signed_in = True
+    call(case, run, broker)
+
+
+@pytest.mark.django_db
+def test_signed_in_broker_follows_links(broker):
+    """The stateful checks (ensure_resource_availability, use_after_free) need a sequence of
+    calls: schemathesis follows the document's links from an exchange just recorded to reading,
+    confirming, declining and correcting it, as the broker."""
+    seen: set[tuple[str, int]] = set()
+
+    # The time bank's part of the same document (its links stay within it).
+    raw = copy.deepcopy(API.raw_schema)
+    raw["paths"] = {k: v for k, v in raw["paths"].items() if k.startswith("/api/timebank/")}
+    timebank = schemathesis.openapi.from_dict(raw, config=schemathesis.Config.from_str(CONFIG))
+    timebank.app = application
+
+    assert timebank.statistic.transitions.total >= 8  # the links are in the document
+
+    class BrokerMachine(timebank.as_state_machine()):
+        def before_call(self, case: Any) -> None:
+            super().before_call(case)
+            # A valid exchange names two of the bank's accounts, so that it is recorded (201)
+            # and its links can be followed.
+            meta = case.meta
+            if (
+                case.operation.path == "/api/timebank/exchanges"
+                and isinstance(case.body, dict)
+                and meta is not None
+                and meta.generation.mode.is_positive
+            ):
+                case.body["payer_account"] = broker.ids["payer_account"]
+                case.body["payee_account"] = broker.ids["payee_account"]
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": {"Accept-Encoding": "identity", **broker.sign(case)}}
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            case.validate_response(
+                response,
+                headers=kwargs.get("headers"),
+                transport_kwargs=kwargs,
+                recorder=self.recorder,
+            )
+
+        def after_call(self, response: Any, case: Any) -> None:
+            super().after_call(response, case)
+            seen.add((f"{case.method} {case.operation.path}", response.status_code))
+
+    BrokerMachine.run(
+        settings=hsettings(
+            max_examples=15,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    # Exchanges were recorded, and the links from them followed (a correction recorded).
+    assert ("POST /api/timebank/exchanges", 201) in seen, seen
+    assert ("POST /api/timebank/exchanges/{exchange_id}/reverse", 201) in seen, seen
