@@ -16,10 +16,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Query, Router
+from ninja import Path, Query, Router
 from ninja.errors import HttpError
 
 from livingmap.core.models import Dataset
+from livingmap.core.schemas import GEOJSON, errors, geojson_response
 
 from .models import STATUTORY_LEVELS, Area, AreaComponent, AreaLevel, IndicatorPeriod
 from .periods import PeriodError, Span, parse_period
@@ -28,19 +29,18 @@ from .schemas import (
     AreaFeatureCollection,
     AreaPage,
     AreaParams,
-    BadParameters,
     NeighbourhoodDetail,
     NeighbourhoodSummary,
     PeriodParams,
     PostcodeOut,
-    Problem,
+    PostcodePath,
 )
 from .selectors import area_indicator_values, lookup_postcode, neighbourhood_indicators
 
 router = Router(tags=["Areas and neighbourhoods"])
 
-GEOJSON = "application/geo+json"
-ERRORS: dict[int, Any] = {400: Problem, 404: Problem, 422: BadParameters}
+#: Every operation declares each status it can answer with (livingmap/core/schemas.py).
+ERRORS = errors(404)
 #: Columns of an area other than its boundary, which can be large: read only when drawn.
 LIGHT = ("geometry",)
 
@@ -247,7 +247,10 @@ def _areas(params: AreaParams) -> QuerySet[Area]:
 
 
 @router.get(
-    "/areas", response={200: AreaPage, **ERRORS}, summary="Statutory areas", url_name="api_areas"
+    "/areas",
+    response={200: AreaPage, **errors(422)},
+    summary="Statutory areas",
+    url_name="api_areas",
 )
 def list_areas(request: HttpRequest, params: Query[AreaParams]) -> dict[str, Any]:
     """Statutory areas (local authority, wards, MSOAs, LSOAs, output areas), each keyed by its
@@ -325,7 +328,8 @@ def area_detail(request: HttpRequest, slug: str, params: Query[PeriodParams]) ->
 
 @router.get(
     "/areas/{slug}/boundary.geojson",
-    response={200: AreaFeatureCollection, **ERRORS},
+    response={200: None, **ERRORS},
+    openapi_extra=geojson_response(AreaFeatureCollection),
     summary="A statutory area's boundary (GeoJSON)",
     url_name="api_area_boundary",
 )
@@ -353,7 +357,7 @@ def _hood_summary(links: Links, hood: Area, counts: list[tuple[str, str, int]]) 
 
 @router.get(
     "/neighbourhoods",
-    response=list[NeighbourhoodSummary],
+    response={200: list[NeighbourhoodSummary], **errors()},
     summary="Neighbourhoods",
     url_name="api_neighbourhoods",
 )
@@ -367,7 +371,8 @@ def list_neighbourhoods(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get(
     "/neighbourhoods.geojson",
-    response=AreaFeatureCollection,
+    response={200: None, **errors()},
+    openapi_extra=geojson_response(AreaFeatureCollection),
     summary="Neighbourhood boundaries (GeoJSON)",
     url_name="api_neighbourhoods_geojson",
 )
@@ -449,7 +454,8 @@ def neighbourhood_detail(
 
 @router.get(
     "/neighbourhoods/{slug}/boundary.geojson",
-    response={200: AreaFeatureCollection, **ERRORS},
+    response={200: None, **ERRORS},
+    openapi_extra=geojson_response(AreaFeatureCollection),
     summary="A neighbourhood's boundary (GeoJSON)",
     url_name="api_neighbourhood_boundary",
 )
@@ -467,11 +473,11 @@ def neighbourhood_boundary(request: HttpRequest, slug: str) -> HttpResponse:
     summary="Look up a postcode",
     url_name="api_postcode",
 )
-def postcode_lookup(request: HttpRequest, postcode: str) -> dict[str, Any]:
+def postcode_lookup(request: HttpRequest, path: Path[PostcodePath]) -> dict[str, Any]:
     """A postcode, in any spacing or case ("ab12cd", "AB1 2CD"), to its point, the current
     statutory areas it lies in and its neighbourhoods. 400 if it is not a postcode; 404 if it
     is one we do not know."""
-    result = lookup_postcode(postcode)
+    result = lookup_postcode(path.postcode)
     links = Links(request)
     return {
         "postcode": result.postcode,

@@ -1,4 +1,5 @@
 """Shapes of the areas API: statutory areas, neighbourhoods, need indicators and postcodes.
+Its errors use the shared error schema (livingmap/core/schemas.py).
 
 They describe the API in its OpenAPI document; building them from models is done in api.py.
 """
@@ -10,31 +11,24 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from .models import STATUTORY_LEVELS
+
+#: What the API takes as a postcode (core.text.normalise_postcode): the UK format, in any case,
+#: with spaces anywhere. For the OpenAPI document; the code gives its own 400 for anything else.
+POSTCODE_PATTERN = r"^ *[A-Za-z]{1,2} *[0-9] *[A-Za-z0-9]? *[0-9] *[A-Za-z] *[A-Za-z] *$"
+
 MAX_AREA_PAGE_SIZE = 1000
 #: Far past the last page of any real set of areas, and inside every database's integers.
 MAX_AREA_PAGE = 100_000
 
 
-class Problem(Schema):
-    """Every error: a message for people."""
-
-    detail: str = Field(examples=["'AB1' is not a postcode. A postcode looks like AB1 2CD."])
-
-
-class ParameterProblem(Schema):
-    parameter: str
-    message: str
-
-
-class BadParameters(Problem):
-    """Parameters of the wrong type or out of range (422)."""
-
-    errors: list[ParameterProblem]
-
-
 class AreaParams(Schema):
     level: str = Field(
-        "", description="One of lad, ward, msoa, lsoa, oa (neighbourhoods: /api/neighbourhoods)."
+        "",
+        description="One of lad, ward, msoa, lsoa, oa (neighbourhoods: /api/neighbourhoods).",
+        # Listed in the OpenAPI document; any other text is still taken in, so that it gets the
+        # 400 and its message (naming the levels) rather than a bare 422.
+        json_schema_extra={"enum": ["", *(str(level) for level in STATUTORY_LEVELS)]},
     )
     vintage: int | None = Field(None, ge=1800, le=2200, description="Boundary year, e.g. 2021.")
     current: bool | None = Field(
@@ -42,6 +36,14 @@ class AreaParams(Schema):
     )
     page: int = Field(1, ge=1, le=MAX_AREA_PAGE, description="Page of results, from 1.")
     page_size: int = Field(100, ge=1, le=MAX_AREA_PAGE_SIZE)
+
+
+class PostcodePath(Schema):
+    postcode: str = Field(
+        description="A postcode, in any spacing or case, e.g. WA14 1AH.",
+        # In the OpenAPI document; anything else is still taken in, to get the 400 and its message.
+        json_schema_extra={"pattern": POSTCODE_PATTERN},
+    )
 
 
 class AreaRef(Schema):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import uuid as uuid_module
 from collections.abc import Iterable
-from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
@@ -19,8 +18,8 @@ from ninja.errors import HttpError
 
 from livingmap.areas.api import Links
 from livingmap.areas.models import STATUTORY_LEVELS, AreaLevel
-from livingmap.areas.schemas import BadParameters, Problem
 from livingmap.areas.selectors import point_for_postcode
+from livingmap.core.schemas import GEOJSON, errors, geojson_response
 
 from .models import Asset, Category
 from .schemas import (
@@ -45,8 +44,9 @@ from .selectors import (
 
 router = Router(tags=["Assets"])
 
-GEOJSON = "application/geo+json"
-ERRORS: dict[int, Any] = {400: Problem, 404: Problem, 422: BadParameters}
+#: Every operation declares each status it can answer with (livingmap/core/schemas.py): a
+#: search's 404 is for a postcode we do not hold.
+ERRORS = errors(404, 422)
 
 
 def asset_query(
@@ -136,7 +136,8 @@ def list_assets(request: HttpRequest, filters: Query[AssetSearchParams]) -> dict
 
 @router.get(
     "/assets.geojson",
-    response={200: AssetFeatureCollection, **ERRORS},
+    response={200: None, **ERRORS},
+    openapi_extra=geojson_response(AssetFeatureCollection),
     summary="Assets as a map layer (GeoJSON)",
     description=(
         "The located assets matching the same filters as /api/assets, as a GeoJSON "
@@ -178,7 +179,7 @@ def assets_geojson(request: HttpRequest, filters: Query[AssetFilters]) -> HttpRe
 
 @router.get(
     "/assets/{asset_id}",
-    response={200: AssetDetail, **ERRORS},
+    response={200: AssetDetail, **errors(404)},
     summary="One asset's full record",
     url_name="api_asset",
 )
@@ -249,7 +250,12 @@ def asset_detail(request: HttpRequest, asset_id: str) -> dict:
     }
 
 
-@router.get("/kinds", response=list[KindOut], summary="Kinds of asset", url_name="api_kinds")
+@router.get(
+    "/kinds",
+    response={200: list[KindOut], **errors()},
+    summary="Kinds of asset",
+    url_name="api_kinds",
+)
 def list_kinds(request: HttpRequest) -> list[dict]:
     """The kinds of asset (the families of asset-based community development, and money), with
     how many public assets each has. Individuals' gifts and skills are private and not listed."""
@@ -259,7 +265,10 @@ def list_kinds(request: HttpRequest) -> list[dict]:
 
 
 @router.get(
-    "/categories", response=list[CategoryOut], summary="Categories", url_name="api_categories"
+    "/categories",
+    response={200: list[CategoryOut], **errors()},
+    summary="Categories",
+    url_name="api_categories",
 )
 def list_categories(request: HttpRequest) -> list[dict]:
     """Every category in the taxonomy with how many public assets are in it."""

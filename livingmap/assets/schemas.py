@@ -12,19 +12,35 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from livingmap.areas.schemas import POSTCODE_PATTERN
+
+from .models import AssetKind
 from .selectors import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, MAX_RADIUS_M
+
+#: The kinds a search can ask for: individuals' gifts and skills are never public.
+PUBLIC_KINDS = [str(kind) for kind in AssetKind.values if kind != AssetKind.GIFTS]
 
 
 class AssetFilters(Schema):
     """The search filters. All are optional and combine: an asset must match every one given."""
 
     q: str = Field("", max_length=200, description="Words to look for (all must match).")
-    kind: str = Field("", description="A kind of asset, from /api/kinds, e.g. institution.")
+    # The kinds and the postcode format are in the OpenAPI document; any other text is still
+    # taken in, so that it gets the 400 and its message rather than a bare 422.
+    kind: str = Field(
+        "",
+        description="A kind of asset, from /api/kinds, e.g. institution.",
+        json_schema_extra={"enum": ["", *PUBLIC_KINDS]},
+    )
     category: str = Field("", description="A category slug, from /api/categories, e.g. library.")
     neighbourhood: str = Field(
         "", description="A neighbourhood slug, from /api/neighbourhoods, e.g. south."
     )
-    postcode: str = Field("", description="Only assets near this postcode (any spacing or case).")
+    postcode: str = Field(
+        "",
+        description="Only assets near this postcode (any spacing or case).",
+        json_schema_extra={"pattern": f"^ *$|{POSTCODE_PATTERN}"},
+    )
     # allow_inf_nan=False: "nan" is refused as not a finite number, not as out of range.
     lon: float | None = Field(
         None,

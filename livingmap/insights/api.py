@@ -15,21 +15,22 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from livingmap.areas.models import Area
-from livingmap.areas.schemas import Problem
 from livingmap.areas.selectors import get_neighbourhood
 from livingmap.core import disclosure
+from livingmap.core.schemas import errors
 
 from . import selectors
 
 router = Router(tags=["Insights"])
-ERRORS: dict[int, Any] = {400: Problem, 404: Problem}
 
 
 def _num(value: float | None, places: int = 3) -> float | None:
     return None if value is None else round(value, places)
 
 
-@router.get("/profiles/{slug}", response={200: dict, **ERRORS}, summary="A neighbourhood's profile")
+@router.get(
+    "/profiles/{slug}", response={200: dict, **errors(404)}, summary="A neighbourhood's profile"
+)
 def profile(request: HttpRequest, slug: str) -> dict[str, Any]:
     """Population, deprivation by domain and public assets per 1,000 residents, each beside the
     whole area and the neighbourhoods of most similar deprivation. Every count is of the assets
@@ -115,7 +116,7 @@ class GapsFilters(Schema):
     category: str = Field("", description="A category, from /api/categories. Not with kind.")
 
 
-@router.get("/gaps", response={200: dict, **ERRORS}, summary="Need against assets")
+@router.get("/gaps", response={200: dict, **errors()}, summary="Need against assets")
 def gaps(request: HttpRequest, filters: Query[GapsFilters]) -> dict[str, Any]:
     """Neighbourhoods and LSOAs by need (an IMD rank indicator), with public assets of a kind or
     of a category (not both) per 1,000 residents and the distance to the nearest; high need and
@@ -151,7 +152,9 @@ def _table(table: selectors.SuppressedTable) -> dict[str, Any]:
     }
 
 
-@router.get("/participation", response={200: dict}, summary="The area's participation totals")
+@router.get(
+    "/participation", response={200: dict, **errors()}, summary="The area's participation totals"
+)
 def participation(request: HttpRequest) -> dict[str, Any]:
     """People taking part, by kind of activity and month, and by neighbourhood over the last 12
     months. Numbers from 1 to 4 are "<5"; a number hidden so that no small one can be worked out

@@ -35,6 +35,7 @@ from .models import (
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 1000
+MAX_PAGE = 10_000_000
 #: Seconds an unfiltered total is reused: counting a million rows per page costs more than the
 #: page itself, and a directory's total that is a minute old is still right for paging.
 TOTAL_TTL = 60
@@ -98,6 +99,11 @@ def _float(params: dict[str, str], name: str) -> float | None:
     if not math.isfinite(value):
         raise BadRequest(f"{name} must be a finite number")
     return value
+
+
+def flag(params: dict[str, str], name: str) -> bool:
+    """A true/false parameter (true, 1, yes; false, 0, no, or absent); BadRequest otherwise."""
+    return _bool(params, name)
 
 
 def _bool(params: dict[str, str], name: str) -> bool:
@@ -169,7 +175,7 @@ class Page:
 
 
 def paging(params: dict[str, str]) -> tuple[int, int]:
-    page = _int(params, "page", 1, 1, 10_000_000)
+    page = _int(params, "page", 1, 1, MAX_PAGE)
     per_page = _int(params, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     return page, per_page
 

@@ -59,6 +59,11 @@ def api_view(func: Callable[..., Any]) -> Callable[..., HttpResponse]:
 
 
 def _params(request: HttpRequest) -> dict[str, str]:
+    """The query's parameters, each once: one given twice with different values would be
+    answered for its last value alone, so it is refused instead."""
+    for name in request.GET:
+        if len({v.strip() for v in request.GET.getlist(name)}) > 1:
+            raise BadRequest(f"Give {name} once")
     return {k: v.strip() for k, v in request.GET.items()}
 
 
@@ -152,7 +157,7 @@ def organizations(request: HttpRequest) -> dict[str, Any]:
     params = _params(request)
     page = selectors.organization_page(params)
     full = selectors.full_requested(params)
-    full_service = params.get("full_service", "").lower() in ("true", "1")
+    full_service = selectors.flag(params, "full_service")
     return page.envelope(
         [_organization(o, full=full, full_service=full_service) for o in page.items]
     )
@@ -160,7 +165,7 @@ def organizations(request: HttpRequest) -> dict[str, Any]:
 
 @api_view
 def organization(request: HttpRequest, pk: str) -> dict[str, Any]:
-    full_service = request.GET.get("full_service", "").lower() in ("true", "1")
+    full_service = selectors.flag(_params(request), "full_service")
     org = selectors.get_organization(pk)
     return _organization(org, full=True, full_service=full_service)
 

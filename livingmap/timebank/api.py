@@ -18,11 +18,38 @@ from ninja.security import django_auth
 from pydantic import Field
 
 from livingmap.accounts.permissions import SECOND_FACTOR_MESSAGE, can, needs_second_factor
+from livingmap.core.schemas import errors
 
 from . import selectors, services
 from .models import Account, Exchange, Listing, TimeBank
 
 router = Router(tags=["Time bank"], auth=django_auth)
+
+#: The statuses each operation can answer with, besides 400 and 429 (livingmap/core/schemas.py):
+#: 401 without sign-in, 403 when the caller may not (and, for a write, without the CSRF token),
+#: 404 for no such thing (or not the caller's to see), 409 for too little time credit, 413 for
+#: a body over the size limit, 422 for a parameter of the wrong type.
+READ = errors(401, 403, 404, 422)
+WRITE = errors(401, 403, 404, 409, 413, 422)
+#: OpenAPI links: from an exchange just recorded (or a correction) to what can be done with it.
+EXCHANGE_LINKS = {
+    "responses": {
+        201: {
+            "links": {
+                name: {
+                    "operationId": f"livingmap_timebank_api_{view}",
+                    "parameters": {"exchange_id": "$response.body#/id"},
+                }
+                for name, view in (
+                    ("GetExchange", "exchange_detail"),
+                    ("ConfirmExchange", "confirm"),
+                    ("DeclineExchange", "decline"),
+                    ("ReverseExchange", "reverse"),
+                )
+            }
+        }
+    }
+}
 
 
 class BankOut(Schema):
@@ -78,7 +105,9 @@ class ExchangeIn(Schema):
         description=(
             "Whole minutes, more than zero and at most 1,440 (24 hours): longer help is "
             "recorded as more than one exchange. Outside that range: 400 with the reason."
-        )
+        ),
+        # In the OpenAPI document; the service refuses anything else with its own message.
+        json_schema_extra={"minimum": 1, "maximum": services.MAX_EXCHANGE_MINUTES},
     )
     description: str = ""
 
@@ -170,7 +199,9 @@ def _exchange(request: HttpRequest, exchange_id: int) -> Exchange:
     return ex
 
 
-@router.get("/banks", response=list[BankOut], summary="The time banks you belong to")
+@router.get(
+    "/banks", response={200: list[BankOut], **errors(401)}, summary="The time banks you belong to"
+)
 def my_banks(request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {
@@ -186,7 +217,11 @@ def my_banks(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/accounts/{account_id}/balance", response=BalanceOut, summary="An account's balance")
+@router.get(
+    "/accounts/{account_id}/balance",
+    response={200: BalanceOut, **READ},
+    summary="An account's balance",
+)
 def balance(request: HttpRequest, account_id: int) -> dict[str, Any]:
     account = _account(request, account_id)
     return {
@@ -199,7 +234,9 @@ def balance(request: HttpRequest, account_id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/accounts/{account_id}/statement", response=StatementOut, summary="An account's statement"
+    "/accounts/{account_id}/statement",
+    response={200: StatementOut, **READ},
+    summary="An account's statement",
 )
 def statement(
     request: HttpRequest,
@@ -219,19 +256,28 @@ def statement(
     }
 
 
-@router.get("/banks/{bank_id}/offers", response=list[ListingOut], summary="Open offers")
+@router.get(
+    "/banks/{bank_id}/offers", response={200: list[ListingOut], **READ}, summary="Open offers"
+)
 def offers(request: HttpRequest, bank_id: int) -> list[dict[str, Any]]:
     bank = _bank_for_member(request, bank_id)
     return [_listing_out(x) for x in selectors.listings(bank, kind=Listing.Kind.OFFER)[:500]]
 
 
-@router.get("/banks/{bank_id}/requests", response=list[ListingOut], summary="Open requests")
+@router.get(
+    "/banks/{bank_id}/requests", response={200: list[ListingOut], **READ}, summary="Open requests"
+)
 def requests_(request: HttpRequest, bank_id: int) -> list[dict[str, Any]]:
     bank = _bank_for_member(request, bank_id)
     return [_listing_out(x) for x in selectors.listings(bank, kind=Listing.Kind.REQUEST)[:500]]
 
 
-@router.post("/exchanges", response={201: ExchangeOut}, summary="Record an exchange")
+@router.post(
+    "/exchanges",
+    response={201: ExchangeOut, **WRITE},
+    openapi_extra=EXCHANGE_LINKS,
+    summary="Record an exchange",
+)
 def record(request: HttpRequest, payload: ExchangeIn) -> Status:
     """Recorded by the member who gave the help it waits for the receiver to confirm; recorded
     by a broker it is confirmed at once."""
@@ -253,12 +299,14 @@ def record(request: HttpRequest, payload: ExchangeIn) -> Status:
     return Status(201, _exchange_out(ex))
 
 
-@router.get("/exchanges/{exchange_id}", response=ExchangeOut, summary="One exchange")
+@router.get("/exchanges/{exchange_id}", response={200: ExchangeOut, **READ}, summary="One exchange")
 def exchange_detail(request: HttpRequest, exchange_id: int) -> dict[str, Any]:
     return _exchange_out(_exchange(request, exchange_id))
 
 
-@router.post("/exchanges/{exchange_id}/confirm", response=ExchangeOut, summary="Confirm")
+@router.post(
+    "/exchanges/{exchange_id}/confirm", response={200: ExchangeOut, **WRITE}, summary="Confirm"
+)
 def confirm(request: HttpRequest, exchange_id: int) -> dict[str, Any]:
     ex = _exchange(request, exchange_id)
     try:
@@ -267,7 +315,9 @@ def confirm(request: HttpRequest, exchange_id: int) -> dict[str, Any]:
         raise _refuse(exc) from exc
 
 
-@router.post("/exchanges/{exchange_id}/decline", response=ExchangeOut, summary="Decline")
+@router.post(
+    "/exchanges/{exchange_id}/decline", response={200: ExchangeOut, **WRITE}, summary="Decline"
+)
 def decline(request: HttpRequest, exchange_id: int) -> dict[str, Any]:
     ex = _exchange(request, exchange_id)
     try:
@@ -277,7 +327,10 @@ def decline(request: HttpRequest, exchange_id: int) -> dict[str, Any]:
 
 
 @router.post(
-    "/exchanges/{exchange_id}/reverse", response={201: ExchangeOut}, summary="Correct (brokers)"
+    "/exchanges/{exchange_id}/reverse",
+    response={201: ExchangeOut, **WRITE},
+    openapi_extra=EXCHANGE_LINKS,
+    summary="Correct (brokers)",
 )
 def reverse(request: HttpRequest, exchange_id: int, payload: ReverseIn) -> Status:
     ex = _exchange(request, exchange_id)

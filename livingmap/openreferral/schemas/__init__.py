@@ -97,11 +97,62 @@ def openapi_document() -> dict[str, Any]:
 def _fix_errata(doc: dict[str, Any]) -> dict[str, Any]:
     """The one correction to the published document: start_time and end_time are given
     `"type": "time"`, which is no JSON Schema / OpenAPI type (tools refuse the document);
-    they are served as `"type": "string", "format": "time"`, which is what is meant."""
+    they are served as `"type": "string", "format": "time"`, which is what is meant. Then
+    what this server adds to the standard's description (_describe_this_server)."""
     for param in doc.get("components", {}).get("parameters", {}).values():
         schema = param.get("schema") or {}
         if schema.get("type") == "time":
             param["schema"] = {"type": "string", "format": "time"}
+    return _describe_this_server(doc)
+
+
+#: This server's errors, as the Living Map API's: {"detail": "a message for people"}.
+PROBLEM = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {"detail": {"type": "string"}},
+    "description": "An error: a message for people.",
+}
+
+
+def _describe_this_server(doc: dict[str, Any]) -> dict[str, Any]:
+    """The standard's document lists only each operation's 200. This server also answers 400
+    (a parameter it cannot use, with the reason) on every operation and 404 (no such record) on
+    each one for a record by id, both {"detail": ...}; and its page and per_page have bounds.
+    Declared here, so that the document says what the responses are."""
+    from livingmap.openreferral.selectors import MAX_PAGE, MAX_PER_PAGE
+
+    components = doc.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = PROBLEM
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    for path, operations in doc.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            responses.setdefault("400", {"description": "Bad Request", **error})
+            if "{id}" in path:
+                responses.setdefault("404", {"description": "Not Found", **error})
+    # What the code takes (selectors._time, the format check): a time as 09:30 or 09:30:00,
+    # and format json; each may be left empty, as if not given.
+    time = {
+        "type": "string",
+        "pattern": "^(([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?$",
+        "description": "A time of day, such as 09:30 or 09:30:00.",
+    }
+    for name, param in components.get("parameters", {}).items():
+        if name in ("start_time", "end_time"):
+            param["schema"] = dict(time)
+        elif name == "format" and (param.get("schema") or {}).get("type") == "string":
+            param["schema"] = {**param["schema"], "enum": ["", "json"]}
+    bounds = {"page": MAX_PAGE, "per_page": MAX_PER_PAGE}
+    for name, param in components.get("parameters", {}).items():
+        schema = param.get("schema") or {}
+        if name in bounds and schema.get("type") == "integer":
+            schema = param["schema"] = {**schema, "minimum": 1, "maximum": bounds[name]}
+        # A number or true/false left empty (?page=) is taken as not given, as a form sends it.
+        if param.get("in") == "query" and schema.get("type") in ("integer", "number", "boolean"):
+            param["schema"] = {"anyOf": [schema, {"type": "string", "enum": [""]}]}
     return doc
 
 
