@@ -718,7 +718,7 @@ class ParticipationFigures:
     span: list[date]
     categories: list[str]
     hoods: list[Area]
-    groups: dict[int, list[tuple[str, date]]]
+    cells_by_group: dict[int, list[tuple[str, date]]]
     published: disclosure.Published
 
 
@@ -837,7 +837,7 @@ def group_shares(asset: Asset, months: int = 12) -> list[ShareRow]:
     published = figures.published
     labels = dict(ActivityCategory.choices)
     rows = []
-    for c, m in sorted(figures.groups.get(asset.id, [])):
+    for c, m in sorted(figures.cells_by_group.get(asset.id, [])):
         key, area_key = ("group", asset.id, c, m), ("area", c, m)
         if not published.is_shown(key) and published.markers[key] == disclosure.UNPUBLISHED:
             continue

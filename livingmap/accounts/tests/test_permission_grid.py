@@ -67,6 +67,7 @@ PASSWORD_ONLY: dict[str, tuple[bool, bool, bool]] = {
     "suggestion.merge": (N, N, N),
     "claim.decide": (N, N, N),
     "officer.freshness": (N, N, N),
+    "officer.jobs": (N, N, N),
     "personal.view": (N, N, N),
     "personal.edit": (N, N, N),
 }

@@ -21,6 +21,7 @@ from livingmap.areas.models import (
     AreaComponent,
     AreaLevel,
     Indicator,
+    IndicatorPeriod,
     IndicatorValue,
     Postcode,
 )
@@ -139,7 +140,17 @@ def _snapshot() -> dict[str, list[str]]:
         sources.setdefault(asset_id, []).append(f"{slug}:{source_id}")
     assets = {a: "|".join(sorted(s)) for a, s in sources.items()}
     indicators = dict(Indicator.objects.values_list("id", "slug"))
-    keys = {Dataset: datasets, Area: areas, Asset: assets, Indicator: indicators}
+    periods = {
+        p.id: f"{indicators[p.indicator_id]}/{p.start}/{p.end}"
+        for p in IndicatorPeriod.objects.all()
+    }
+    keys = {
+        Dataset: datasets,
+        Area: areas,
+        Asset: assets,
+        Indicator: indicators,
+        IndicatorPeriod: periods,
+    }
 
     def rows(model: type[models.Model], extra: Any = None) -> list[str]:
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -164,6 +175,7 @@ def _snapshot() -> dict[str, list[str]]:
         "components": rows(AreaComponent),
         "postcodes": rows(Postcode),
         "indicators": rows(Indicator),
+        "indicator periods": rows(IndicatorPeriod),
         "indicator values": rows(IndicatorValue),
         "assets": rows(
             Asset,
