@@ -16,6 +16,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from livingmap.core.contract import api_errors, api_routers
+from livingmap.core.schemas import declare_text_rule
 
 DESCRIPTION = (
     "Assets, areas, neighbourhoods and postcode lookups for the living map, GeoJSON "
@@ -26,10 +27,18 @@ DESCRIPTION = (
 )
 
 
+class LivingMapAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document also says what the shared input layer refuses in every
+    text parameter (core.schemas.declare_text_rule)."""
+
+    def get_openapi_schema(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return declare_text_rule(super().get_openapi_schema(*args, **kwargs))
+
+
 def build_api() -> NinjaAPI:
     """The API from the installed apps: each app's router at its `api_prefix`, in `api_order`,
     and the errors each declares (`api_errors`) answered as {"detail": message}."""
-    built = NinjaAPI(
+    built = LivingMapAPI(
         title="Living Map API", version="1", description=DESCRIPTION, urls_namespace="api"
     )
     for prefix, router in api_routers():

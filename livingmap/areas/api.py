@@ -271,7 +271,7 @@ def list_areas(request: HttpRequest, params: Query[AreaParams]) -> dict[str, Any
 
 @router.get(
     "/areas/{slug}",
-    response={200: AreaDetail, **ERRORS},
+    response={200: AreaDetail, **errors(404, 422)},
     summary="One statutory area",
     url_name="api_area",
 )
@@ -396,7 +396,7 @@ def neighbourhoods_geojson(request: HttpRequest) -> HttpResponse:
 
 @router.get(
     "/neighbourhoods/{slug}",
-    response={200: NeighbourhoodDetail, **ERRORS},
+    response={200: NeighbourhoodDetail, **errors(404, 422)},
     summary="One neighbourhood's profile",
     url_name="api_neighbourhood",
 )

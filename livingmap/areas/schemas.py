@@ -40,7 +40,7 @@ class AreaParams(Schema):
 
 class PostcodePath(Schema):
     postcode: str = Field(
-        description="A postcode, in any spacing or case, e.g. WA14 1AH.",
+        description="A postcode, in any spacing or case, e.g. AB1 2CD.",
         # In the OpenAPI document; anything else is still taken in, to get the 400 and its message.
         json_schema_extra={"pattern": POSTCODE_PATTERN},
     )

@@ -20,7 +20,7 @@ GEOJSON = "application/geo+json"
 class Problem(Schema):
     """Every error: a message for people."""
 
-    detail: str = Field(examples=["'WA14' is not a postcode. A postcode looks like M32 0TH."])
+    detail: str = Field(examples=["'AB1' is not a postcode. A postcode looks like AB1 2CD."])
 
 
 class ParameterProblem(Schema):
@@ -38,6 +38,43 @@ class BadParameters(Problem):
 #: refuses a text it cannot store (a NUL byte, other control characters) and 429 when one
 #: address sends too many requests (livingmap/accounts/middleware.py).
 ALWAYS = (400, 429)
+
+
+#: What every text parameter may hold, as the OpenAPI documents say it: no C0 control character
+#: but tab, line feed and carriage return (core.text.DISALLOWED_CHARACTERS, which the shared
+#: input layer, core.middleware, refuses with a 400 wherever it is sent).
+TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]*$"
+
+
+def declare_text_rule(document: dict[str, Any]) -> dict[str, Any]:
+    """Say in an OpenAPI document what the input layer refuses: every string parameter with no
+    pattern, enum or format of its own gets TEXT_PATTERN, so a client (and schemathesis) knows
+    that a control character in a path or query is refused, not accepted. Changes and returns
+    `document`."""
+
+    def text_rule(schema: Any) -> None:
+        if not isinstance(schema, dict):
+            return
+        for key in ("anyOf", "oneOf", "allOf"):
+            for branch in schema.get(key, ()):
+                text_rule(branch)
+        if schema.get("type") == "string" and not {"pattern", "enum", "format", "const"} & set(
+            schema
+        ):
+            schema["pattern"] = TEXT_PATTERN
+
+    parameters = list(document.get("components", {}).get("parameters", {}).values())
+    for operations in document.get("paths", {}).values():
+        if not isinstance(operations, dict):
+            continue
+        parameters += operations.get("parameters", [])
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                parameters += operation.get("parameters", [])
+    for parameter in parameters:
+        if isinstance(parameter, dict) and parameter.get("in") in ("path", "query"):
+            text_rule(parameter.get("schema"))
+    return document
 
 
 def errors(*statuses: int) -> dict[int, Any]:

@@ -24,12 +24,13 @@ from django.db import close_old_connections, transaction
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test import Client
 from django.utils.crypto import get_random_string
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, seed
 from hypothesis import settings as hsettings
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
 from schemathesis.core.failures import FailureGroup
 
+from livingmap.core.text import DISALLOWED_CHARACTERS
 from livingmap.wsgi import application
 
 
@@ -275,18 +276,37 @@ def test_signed_in_broker_follows_links(broker):
 
     assert timebank.statistic.transitions.total >= 8  # the links are in the document
 
+    # The fields of the writes the links lead to (by path, or its last part).
+    from livingmap.timebank.api import ExchangeIn, ReverseIn
+
+    WRITES = {
+        "/api/timebank/exchanges": set(ExchangeIn.model_fields),
+        "reverse": set(ReverseIn.model_fields),
+    }
+
     class BrokerMachine(timebank.as_state_machine()):
         def before_call(self, case: Any) -> None:
             super().before_call(case)
+            meta = case.meta
+            positive = meta is not None and meta.generation.mode.is_positive
+            if not (positive and isinstance(case.body, dict)):
+                return
+            path = case.operation.path
+            fields = WRITES.get(path) or WRITES.get(path.rsplit("/", 1)[-1])
+            if fields is not None:
+                # The input layer (core.middleware) refuses a control character anywhere in a
+                # JSON body, a made-up extra property's name or value too: the document does
+                # not say so for bodies, and the hostile-input suite tests that refusal. Here a
+                # valid body is sent as the broker's client would, with the fields the
+                # operation reads and no control characters, so that it does the work.
+                case.body = {
+                    name: DISALLOWED_CHARACTERS.sub("", value) if isinstance(value, str) else value
+                    for name, value in case.body.items()
+                    if name in fields
+                }
             # A valid exchange names two of the bank's accounts, so that it is recorded (201)
             # and its links can be followed.
-            meta = case.meta
-            if (
-                case.operation.path == "/api/timebank/exchanges"
-                and isinstance(case.body, dict)
-                and meta is not None
-                and meta.generation.mode.is_positive
-            ):
+            if path == "/api/timebank/exchanges":
                 case.body["payer_account"] = broker.ids["payer_account"]
                 case.body["payee_account"] = broker.ids["payee_account"]
 
@@ -305,6 +325,9 @@ def test_signed_in_broker_follows_links(broker):
             super().after_call(response, case)
             seen.add((f"{case.method} {case.operation.path}", response.status_code))
 
+    # Hypothesis seeds a derandomized state machine from its class's source, so any edit of
+    # the class (a comment, a print) would draw another sequence: the run's seed is fixed.
+    seed(17)(BrokerMachine)
     BrokerMachine.run(
         settings=hsettings(
             max_examples=15,

@@ -120,6 +120,7 @@ def _describe_this_server(doc: dict[str, Any]) -> dict[str, Any]:
     (a parameter it cannot use, with the reason) on every operation and 404 (no such record) on
     each one for a record by id, both {"detail": ...}; and its page and per_page have bounds.
     Declared here, so that the document says what the responses are."""
+    from livingmap.core.schemas import declare_text_rule
     from livingmap.openreferral.selectors import MAX_PAGE, MAX_PER_PAGE
 
     components = doc.setdefault("components", {})
@@ -153,7 +154,7 @@ def _describe_this_server(doc: dict[str, Any]) -> dict[str, Any]:
         # A number or true/false left empty (?page=) is taken as not given, as a form sends it.
         if param.get("in") == "query" and schema.get("type") in ("integer", "number", "boolean"):
             param["schema"] = {"anyOf": [schema, {"type": "string", "enum": [""]}]}
-    return doc
+    return declare_text_rule(doc)
 
 
 def served_openapi(schema_base: str, server_url: str) -> dict[str, Any]:
