@@ -16,8 +16,11 @@ class Command(ImportCommand):
         "import_mapped services.json --mapping data/mappings/my-directory.toml"
     )
 
+    #: What the file argument's help says (import_csv, which reads CSV, says so).
+    file_help = "the file to load (CSV, GeoJSON, JSON or XLSX)"
+
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="the file to load (CSV, GeoJSON, JSON or XLSX)")
+        parser.add_argument("file", help=self.file_help)
         parser.add_argument(
             "--mapping",
             required=True,
