@@ -193,7 +193,8 @@ def test_a_new_app_is_found_everywhere_by_the_documented_steps(sample_app, clien
     call_command("sample_count")
 
 
-def test_without_the_sample_app_none_of_it_is_on_the_site(client):
+def test_without_the_sample_app_none_of_it_is_on_the_site(client, db):
+    """(The site's 404 page names the current area, read from the database.)"""
     assert "sample_app.see" not in RULES
     with pytest.raises(NoReverseMatch):
         reverse("sample_things")
