@@ -161,7 +161,7 @@ def _listing_out(item: Listing) -> dict[str, Any]:
 def _refuse(exc: services.TimeBankError) -> HttpError:
     if isinstance(exc, services.NotAllowed):
         return HttpError(403, exc.message)
-    if isinstance(exc, services.InsufficientCredit):
+    if isinstance(exc, services.InsufficientCredit | services.StateConflict):
         return HttpError(409, exc.message)
     return HttpError(400, exc.message)
 

@@ -70,6 +70,11 @@ class InsufficientCredit(ExchangeRefused):
     """The payer's balance would fall below their credit limit."""
 
 
+class StateConflict(ExchangeRefused):
+    """The exchange is no longer in a state that allows this: already confirmed, declined or
+    reversed (maps to 409: asking again will not help)."""
+
+
 class NotAllowed(TimeBankError):
     """The user may not do this (maps to 403)."""
 
@@ -462,7 +467,7 @@ def _pending(exchange_id: int) -> Exchange:
         .get(pk=exchange_id)
     )
     if exchange.status != Exchange.Status.PENDING:
-        raise ExchangeRefused(f"This exchange is already {exchange.get_status_display().lower()}.")
+        raise StateConflict(f"This exchange is already {exchange.get_status_display().lower()}.")
     return exchange
 
 
@@ -514,7 +519,7 @@ def _reverse(*, by: Any, exchange: Exchange, reason: str) -> Exchange:
     with transaction.atomic():
         original = Exchange.objects.select_for_update(of=("self",)).get(pk=exchange.pk)
         if original.status != Exchange.Status.CONFIRMED:
-            raise ExchangeRefused(
+            raise StateConflict(
                 f"Only a confirmed exchange can be reversed; this one is "
                 f"{original.get_status_display().lower()}."
             )

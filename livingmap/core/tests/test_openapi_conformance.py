@@ -71,7 +71,7 @@ API_CONFIG = (
     + widened(r"^/api/(assets|assets\.geojson|insights/gaps)$")
     # The time bank: a statement's end must not be before its start; an exchange is refused
     # with its reason (the payer paying themselves, accounts in different banks, a member not
-    # active, an exchange already confirmed).
+    # active). (An exchange already confirmed, declined or reversed is a 409, as documented.)
     + widened(r"^/api/timebank/(accounts/[^/]+/statement|exchanges.*)$")
 )
 

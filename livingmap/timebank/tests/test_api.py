@@ -80,7 +80,8 @@ def test_record_confirm_flow_and_refusals(client, tb):
     r = post(client, f"{API}/exchanges/{ex_id}/confirm", {})
     assert r.status_code == 200 and r.json()["status"] == "confirmed"
     r = post(client, f"{API}/exchanges/{ex_id}/confirm", {})
-    assert r.status_code == 400 and r.json()["detail"] == "This exchange is already confirmed."
+    # A state conflict, not a bad request: asking again will not help (HTTP 409).
+    assert r.status_code == 409 and r.json()["detail"] == "This exchange is already confirmed."
     assert client.get(f"{API}/accounts/{tb.account(1).pk}/balance").json()["balance_minutes"] == -60
     # Someone else cannot even see it.
     client.force_login(make_user())
@@ -101,7 +102,7 @@ def test_insufficient_credit_is_409_and_broker_reverses(client):
     assert r.status_code == 201 and r.json()["reverses"] == ex_id
     assert Exchange.objects.get(pk=ex_id).status == "reversed"
     r = post(client, f"{API}/exchanges/{ex_id}/reverse", {})
-    assert r.status_code == 400
+    assert r.status_code == 409  # already reversed: a state conflict
 
 
 def test_decline(client, tb):
