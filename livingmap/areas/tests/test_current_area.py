@@ -104,7 +104,6 @@ PRODUCT = Path(livingmap.__file__).parent
 PENDING = {
     "assets/importers/trafford.py": "the demo's layers as code, to become mapping files",
     "assets/importers/__init__.py": "imports trafford.py to register its layers",
-    "assets/importers/mapping.py": "takes two named transforms from trafford.py until they move",
 }
 TEXT = {".py", ".html", ".js", ".css", ".txt", ".toml", ".json", ".md"}
 POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b")

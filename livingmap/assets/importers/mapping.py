@@ -48,6 +48,7 @@ from ..services import AssetRecord
 from ..taxonomy import CATEGORIES
 from ..within import OUTSIDE_CHOICES
 from .base import AssetImporter, one_coordinate
+from .transforms import ordinary_case, weekly_hours
 
 #: Inputs for a row's location that are not fields of the record: the engine turns them into
 #: the record's lon and lat.
@@ -129,16 +130,12 @@ KINDS = CHOICES["kind"]
 def _ordinary_case(values: list[str]) -> str:
     """A name written wholly in capitals in ordinary case ('ST MARY'S CHURCH (PCC) OF SALE'
     -> "St Mary's Church (PCC) of Sale"); the columns' values joined with spaces first."""
-    from .trafford import ordinary_case
-
     return ordinary_case(" ".join(v for v in values if v))
 
 
 def _weekly_hours(values: list[str]) -> str:
     """Seven columns of hours, Monday first, as one line ('Mon–Fri 09:00-18:00; Sat–Sun
     closed')."""
-    from .trafford import weekly_hours
-
     if len(values) != 7:
         raise RowRejected("weekly_hours needs seven columns, Monday to Sunday")
     return weekly_hours(values)
@@ -445,7 +442,7 @@ def _parse_target(value: Any, mapping: Mapping, problems: list[str]) -> None:
         if not isinstance(within, str) or not within.strip():
             problems.append(
                 '[target] within must be "loaded" (the area this site holds) or an area\'s '
-                'code, e.g. "E08000009"'
+                'code, e.g. "E06000042"'
             )
         else:
             mapping.within = within.strip()
