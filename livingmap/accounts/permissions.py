@@ -5,7 +5,7 @@
     require(request.user, "timebank.broker", bank)   # raises PermissionDenied
 
 Each app declares its predicates in its own `rules.py` with the `rule` decorator; the apps'
-`ready()` loads them (`load_rules`), so `RULES` holds every action of the site in one registry,
+`ready()` loads them (`core.contract.LivingMapApp.import_rules`), so `RULES` holds every action of the site in one registry,
 and the role × action grid test (livingmap/accounts/tests/test_permission_grid.py) walks all of it.
 A predicate takes (user, obj) and returns a bool; it must be cheap and must not raise for an
 anonymous user. An unknown action is a programming error (KeyError), never a silent "no".
@@ -21,12 +21,10 @@ signed in without the second factor.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import AppConfig
 from django.core.exceptions import PermissionDenied
 
 Predicate = Callable[[Any, Any], bool]
@@ -93,12 +91,3 @@ def require(user: Any, action: str, obj: Any = None) -> None:
         raise PermissionDenied(
             f"You do not have permission to {RULES[action].description or action}."
         )
-
-
-def load_rules(app: AppConfig) -> None:
-    """Import `<app>.rules` if the app has one (called from each app's ready())."""
-    try:
-        importlib.import_module(f"{app.name}.rules")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{app.name}.rules":
-            raise
